@@ -1,0 +1,402 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/commandcenter/commandcenter/plugins/sdk"
+)
+
+// DerivedSource is the source of events the store derives itself
+// (milestones), which no plugin sent.
+const DerivedSource = "commandcenter"
+
+// Result says what one applied batch changed.
+type Result struct {
+	// EventsInserted counts new events by kind, derived ones included;
+	// re-sent events are not counted.
+	EventsInserted  map[string]int
+	EventsDuplicate int
+	Entities        int
+	DailyMetrics    int
+}
+
+// Change is published to subscribers after every applied batch.
+type Change struct {
+	Source  string         `json:"source"`
+	Tenants []string       `json:"tenants"`
+	Events  map[string]int `json:"events"`
+	At      time.Time      `json:"at"`
+}
+
+// statusEvents maps an entity type and its new status to the event the
+// store records when an upsert moves an entity into that status.
+var statusEvents = map[string]map[string]string{
+	sdk.EntityCampaign:   {"active": sdk.KindCampaignStarted, "ended": sdk.KindCampaignEnded},
+	sdk.EntityInfluencer: {"active": sdk.KindInfluencerSignedUp},
+	sdk.EntityContract:   {"pending_signature": sdk.KindContractSent, "signed": sdk.KindContractSigned},
+	sdk.EntityPayment:    {"open": sdk.KindPaymentCreated, "paid": sdk.KindPaymentPaid},
+	sdk.EntityVideo: {
+		"scheduled": sdk.KindVideoScheduled, "uploaded": sdk.KindVideoUploaded,
+		"submitted": sdk.KindVideoSubmitted, "approved": sdk.KindVideoApproved,
+		"rejected": sdk.KindVideoRejected, "published": sdk.KindVideoPublished,
+	},
+}
+
+// Apply validates b and stores it, with source's new cursor (b.Cursor, when
+// set), in one transaction: either all of it is stored or none of it.
+func (s *Store) Apply(ctx context.Context, source string, b *sdk.Batch) (Result, error) {
+	if err := Validate(b); err != nil {
+		return Result{}, err
+	}
+	res := Result{EventsInserted: map[string]int{}}
+	tenants := map[string]bool{}
+	now := s.opts.Now()
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		a := applier{tx: tx, source: source, now: now, res: &res, tenants: tenants, thresholds: s.opts.MilestoneViews}
+		defer a.close()
+		if err := a.prepare(ctx); err != nil {
+			return err
+		}
+		for i := range b.Events {
+			if err := a.event(ctx, source, &b.Events[i]); err != nil {
+				return fmt.Errorf("events[%d]: %w", i, err)
+			}
+		}
+		for i := range b.Entities {
+			if err := a.entity(ctx, &b.Entities[i]); err != nil {
+				return fmt.Errorf("entities[%d]: %w", i, err)
+			}
+		}
+		for i := range b.DailyMetrics {
+			if err := a.dailyMetric(ctx, &b.DailyMetrics[i]); err != nil {
+				return fmt.Errorf("daily_metrics[%d]: %w", i, err)
+			}
+		}
+		if err := a.afterMetrics(ctx); err != nil {
+			return fmt.Errorf("milestones: %w", err)
+		}
+		if b.Cursor != "" {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO cursors (source, cursor, updated_at) VALUES (?, ?, ?)
+				ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`,
+				source, b.Cursor, now.UnixMilli()); err != nil {
+				return fmt.Errorf("cursor: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	s.publish(source, tenants, res.EventsInserted, now)
+	return res, nil
+}
+
+// Cursor is where source's next Collect resumes; "" before its first batch.
+func (s *Store) Cursor(ctx context.Context, source string) (string, error) {
+	var c string
+	err := s.read.QueryRowContext(ctx, `SELECT cursor FROM cursors WHERE source = ?`, source).Scan(&c)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return c, err
+}
+
+// applier holds one transaction's prepared statements.
+type applier struct {
+	tx         *sql.Tx
+	source     string
+	now        time.Time
+	res        *Result
+	tenants    map[string]bool
+	thresholds []int64
+
+	insertEvent, selectStatus, upsertEntity, upsertMetric, upsertScraper *sql.Stmt
+	// campaigns and videos whose views changed, for milestone checks.
+	campaigns map[[2]string]bool
+	videos    map[[2]string]bool
+}
+
+func (a *applier) prepare(ctx context.Context) error {
+	var err error
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = a.tx.PrepareContext(ctx, q)
+		return st
+	}
+	a.insertEvent = prep(`INSERT INTO events (source, key, tenant, kind, entity_type, entity_id, occurred_at, attrs)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, key) DO NOTHING`)
+	a.selectStatus = prep(`SELECT status, status_since FROM entities WHERE tenant = ? AND type = ? AND id = ?`)
+	a.upsertEntity = prep(`INSERT INTO entities (tenant, type, id, name, status, status_since, campaign, influencer,
+			platform, due_at, amount_minor, currency, attrs, source, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, type, id) DO UPDATE SET
+			name = excluded.name, status = excluded.status, status_since = excluded.status_since,
+			campaign = excluded.campaign, influencer = excluded.influencer, platform = excluded.platform,
+			due_at = excluded.due_at, amount_minor = excluded.amount_minor, currency = excluded.currency,
+			attrs = excluded.attrs, source = excluded.source, updated_at = excluded.updated_at`)
+	a.upsertMetric = prep(`INSERT INTO daily_metrics (tenant, campaign, influencer, video, platform, day,
+			impressions, views, clicks, likes, comments, shares, cost_minor, revenue_minor, currency)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, campaign, influencer, video, platform, day) DO UPDATE SET
+			impressions = excluded.impressions, views = excluded.views, clicks = excluded.clicks,
+			likes = excluded.likes, comments = excluded.comments, shares = excluded.shares,
+			cost_minor = excluded.cost_minor, revenue_minor = excluded.revenue_minor, currency = excluded.currency`)
+	a.upsertScraper = prep(`INSERT INTO scraper_stats (tenant, target, runs_ok, runs_failed, errors, selector_updates, last_success_at, last_run_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, target) DO UPDATE SET
+			runs_ok = runs_ok + excluded.runs_ok, runs_failed = runs_failed + excluded.runs_failed,
+			errors = errors + excluded.errors, selector_updates = selector_updates + excluded.selector_updates,
+			last_success_at = max(coalesce(last_success_at, 0), coalesce(excluded.last_success_at, 0)),
+			last_run_at = max(coalesce(last_run_at, 0), coalesce(excluded.last_run_at, 0))`)
+	return err
+}
+
+func (a *applier) close() {
+	for _, st := range []*sql.Stmt{a.insertEvent, a.selectStatus, a.upsertEntity, a.upsertMetric, a.upsertScraper} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func nullAttrs(raw []byte) any {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return string(raw)
+}
+
+func (a *applier) event(ctx context.Context, source string, e *sdk.Event) error {
+	r, err := a.insertEvent.ExecContext(ctx, source, e.Key, e.Tenant, e.Kind, e.Entity.Type, e.Entity.ID,
+		e.OccurredAt.UnixMilli(), nullAttrs(e.Attrs))
+	if err != nil {
+		return err
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		a.res.EventsDuplicate++
+		return nil
+	}
+	a.res.EventsInserted[e.Kind]++
+	a.tenants[e.Tenant] = true
+	if strings.HasPrefix(e.Kind, "scraper.") {
+		return a.scraperStat(ctx, e)
+	}
+	return nil
+}
+
+// scraperStat keeps per-target counters so /metrics need not scan events.
+// A scraper.run's attrs say {"status":"ok"} or {"status":"failed"}.
+func (a *applier) scraperStat(ctx context.Context, e *sdk.Event) error {
+	if e.Entity.ID == "" {
+		return nil
+	}
+	var ok, failed, errs, selectors int
+	var lastSuccess, lastRun any
+	at := e.OccurredAt.UnixMilli()
+	switch e.Kind {
+	case sdk.KindScraperRun:
+		lastRun = at
+		var run struct {
+			Status string `json:"status"`
+		}
+		_ = json.Unmarshal(e.Attrs, &run) // attrs were validated as an object or empty
+		if run.Status == "failed" {
+			failed = 1
+		} else {
+			ok, lastSuccess = 1, at
+		}
+	case sdk.KindScraperError:
+		errs = 1
+	case sdk.KindScraperSelectorUpdated:
+		selectors = 1
+	default:
+		return nil
+	}
+	_, err := a.upsertScraper.ExecContext(ctx, e.Tenant, e.Entity.ID, ok, failed, errs, selectors, lastSuccess, lastRun)
+	return err
+}
+
+func (a *applier) entity(ctx context.Context, e *sdk.Entity) error {
+	var oldStatus string
+	var oldSince sql.NullInt64
+	err := a.selectStatus.QueryRowContext(ctx, e.Tenant, e.Type, e.ID).Scan(&oldStatus, &oldSince)
+	isNew := err == sql.ErrNoRows
+	if err != nil && !isNew {
+		return err
+	}
+	since := e.StatusSince
+	switch {
+	case since.IsZero() && !isNew && oldStatus == e.Status:
+		since = fromMilli(oldSince) // unchanged status keeps its start
+	case since.IsZero():
+		since = a.now
+	}
+	var amount any
+	currency := ""
+	if e.Amount != nil {
+		amount, currency = e.Amount.Minor, e.Amount.Currency
+	}
+	if _, err := a.upsertEntity.ExecContext(ctx, e.Tenant, e.Type, e.ID, e.Name, e.Status, unixMilli(since),
+		e.Campaign, e.Influencer, e.Platform, unixMilli(e.DueAt), amount, currency, nullAttrs(e.Attrs),
+		a.source, a.now.UnixMilli()); err != nil {
+		return err
+	}
+	a.res.Entities++
+	a.tenants[e.Tenant] = true
+	if !isNew && oldStatus == e.Status {
+		return nil
+	}
+	kind, ok := statusEvents[e.Type][e.Status]
+	if !ok {
+		return nil
+	}
+	// Keyed by the status and when it began, so re-sending the same state
+	// records nothing new.
+	return a.event(ctx, a.source, &sdk.Event{
+		Key:        fmt.Sprintf("state/%s/%s/%s/%d", e.Type, e.ID, e.Status, since.UnixMilli()),
+		Tenant:     e.Tenant,
+		Kind:       kind,
+		Entity:     sdk.EntityRef{Type: e.Type, ID: e.ID},
+		OccurredAt: since,
+		Attrs:      statusAttrs(e, oldStatus),
+	})
+}
+
+func statusAttrs(e *sdk.Entity, from string) []byte {
+	var b strings.Builder
+	b.WriteString(`{"status":` + quote(e.Status))
+	if from != "" {
+		b.WriteString(`,"from":` + quote(from))
+	}
+	if e.Name != "" {
+		b.WriteString(`,"name":` + quote(e.Name))
+	}
+	if e.Campaign != "" {
+		b.WriteString(`,"campaign":` + quote(e.Campaign))
+	}
+	if e.Influencer != "" {
+		b.WriteString(`,"influencer":` + quote(e.Influencer))
+	}
+	if e.Amount != nil {
+		fmt.Fprintf(&b, `,"amount":{"minor":%d,"currency":%s}`, e.Amount.Minor, quote(e.Amount.Currency))
+	}
+	b.WriteString("}")
+	return []byte(b.String())
+}
+
+func (a *applier) dailyMetric(ctx context.Context, m *sdk.DailyMetric) error {
+	var cost, revenue int64
+	currency := ""
+	if m.Cost != nil {
+		cost, currency = m.Cost.Minor, m.Cost.Currency
+	}
+	if m.Revenue != nil {
+		revenue, currency = m.Revenue.Minor, m.Revenue.Currency
+	}
+	if _, err := a.upsertMetric.ExecContext(ctx, m.Tenant, m.Campaign, m.Influencer, m.Video, m.Platform, m.Day,
+		m.Impressions, m.Views, m.Clicks, m.Likes, m.Comments, m.Shares, cost, revenue, currency); err != nil {
+		return err
+	}
+	a.res.DailyMetrics++
+	a.tenants[m.Tenant] = true
+	if a.campaigns == nil {
+		a.campaigns, a.videos = map[[2]string]bool{}, map[[2]string]bool{}
+	}
+	a.campaigns[[2]string{m.Tenant, m.Campaign}] = true
+	if m.Video != "" {
+		a.videos[[2]string{m.Tenant, m.Video}] = true
+	}
+	return nil
+}
+
+// afterMetrics recomputes the totals of every campaign the batch touched
+// and records one milestone.reached event per campaign or video and
+// threshold, the first time its total views cross it.
+func (a *applier) afterMetrics(ctx context.Context) error {
+	for k := range a.campaigns {
+		if _, err := a.tx.ExecContext(ctx, `DELETE FROM campaign_totals WHERE tenant = ? AND campaign = ?`, k[0], k[1]); err != nil {
+			return err
+		}
+		if _, err := a.tx.ExecContext(ctx, `INSERT INTO campaign_totals
+			SELECT tenant, campaign, platform, currency, sum(impressions), sum(views), sum(clicks),
+				sum(likes + comments + shares), sum(cost_minor), sum(revenue_minor), ?
+			FROM daily_metrics WHERE tenant = ? AND campaign = ? GROUP BY platform, currency`,
+			a.now.UnixMilli(), k[0], k[1]); err != nil {
+			return err
+		}
+	}
+	if err := a.milestones(ctx, sdk.EntityCampaign, `SELECT coalesce(sum(views), 0) FROM campaign_totals WHERE tenant = ? AND campaign = ?`, a.campaigns); err != nil {
+		return err
+	}
+	return a.milestones(ctx, sdk.EntityVideo, `SELECT coalesce(sum(views), 0) FROM daily_metrics WHERE tenant = ? AND video = ?`, a.videos)
+}
+
+func (a *applier) milestones(ctx context.Context, entityType, query string, keys map[[2]string]bool) error {
+	for k := range keys {
+		var views int64
+		if err := a.tx.QueryRowContext(ctx, query, k[0], k[1]).Scan(&views); err != nil {
+			return err
+		}
+		for _, threshold := range a.thresholds {
+			if views < threshold {
+				break
+			}
+			if err := a.event(ctx, DerivedSource, &sdk.Event{
+				Key:        fmt.Sprintf("milestone/%s/%s/%s/%d", k[0], entityType, k[1], threshold),
+				Tenant:     k[0],
+				Kind:       sdk.KindMilestoneReached,
+				Entity:     sdk.EntityRef{Type: entityType, ID: k[1]},
+				OccurredAt: a.now,
+				Attrs:      fmt.Appendf(nil, `{"views_threshold":%d,"views":%d}`, threshold, views),
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Subscribe returns a channel that receives a Change after every applied
+// batch, and a function to stop. A subscriber that falls behind misses
+// changes rather than slowing writers down.
+func (s *Store) Subscribe() (<-chan Change, func()) {
+	ch := make(chan Change, 64)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		close(ch)
+		return ch, func() {}
+	}
+	s.subs[ch] = struct{}{}
+	return ch, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if _, ok := s.subs[ch]; ok {
+			delete(s.subs, ch)
+			close(ch)
+		}
+	}
+}
+
+func (s *Store) publish(source string, tenants map[string]bool, events map[string]int, at time.Time) {
+	c := Change{Source: source, Events: events, At: at}
+	for t := range tenants {
+		c.Tenants = append(c.Tenants, t)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ch := range s.subs {
+		select {
+		case ch <- c:
+		default:
+		}
+	}
+}

@@ -1,0 +1,231 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/commandcenter/commandcenter/plugins/sdk"
+)
+
+// where builds a WHERE clause from optional conditions.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+// addIf adds cond only when v is not empty.
+func (w *where) addIf(cond, v string) {
+	if v != "" {
+		w.add(cond, v)
+	}
+}
+
+func (w *where) String() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// Item is one stored entity.
+type Item struct {
+	Tenant      string          `json:"tenant"`
+	Type        string          `json:"type"`
+	ID          string          `json:"id"`
+	Name        string          `json:"name,omitempty"`
+	Status      string          `json:"status"`
+	StatusSince time.Time       `json:"status_since,omitzero"`
+	Campaign    string          `json:"campaign,omitempty"`
+	Influencer  string          `json:"influencer,omitempty"`
+	Platform    string          `json:"platform,omitempty"`
+	DueAt       time.Time       `json:"due_at,omitzero"`
+	Amount      *sdk.Money      `json:"amount,omitempty"`
+	Attrs       json.RawMessage `json:"attrs,omitempty"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+}
+
+// ItemQuery selects entities. Empty fields match everything.
+type ItemQuery struct {
+	Tenant   string
+	Type     string
+	Statuses []string
+	// After is the id to continue after (pagination); Limit 0 means all.
+	After string
+	Limit int
+	// WithAttrs also loads the free-form attributes.
+	WithAttrs bool
+}
+
+// Items lists entities ordered by tenant, type and id.
+func (s *Store) Items(ctx context.Context, q ItemQuery) ([]Item, error) {
+	var w where
+	w.addIf("type = ?", q.Type)
+	w.addIf("tenant = ?", q.Tenant)
+	if len(q.Statuses) > 0 {
+		w.conds = append(w.conds, "status IN (?"+strings.Repeat(",?", len(q.Statuses)-1)+")")
+		for _, st := range q.Statuses {
+			w.args = append(w.args, st)
+		}
+	}
+	w.addIf("id > ?", q.After)
+	attrs := "NULL"
+	if q.WithAttrs {
+		attrs = "attrs"
+	}
+	query := `SELECT tenant, type, id, name, status, status_since, campaign, influencer, platform, due_at,
+		amount_minor, currency, ` + attrs + `, updated_at FROM entities` + w.String() + ` ORDER BY tenant, type, id`
+	if q.Limit > 0 {
+		query += " LIMIT ?"
+		w.args = append(w.args, q.Limit)
+	}
+	rows, err := s.read.QueryContext(ctx, query, w.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Item
+	for rows.Next() {
+		var it Item
+		var since, due, amount sql.NullInt64
+		var currency string
+		var attrsText sql.NullString
+		var updated int64
+		if err := rows.Scan(&it.Tenant, &it.Type, &it.ID, &it.Name, &it.Status, &since, &it.Campaign, &it.Influencer,
+			&it.Platform, &due, &amount, &currency, &attrsText, &updated); err != nil {
+			return nil, err
+		}
+		it.StatusSince, it.DueAt = fromMilli(since), fromMilli(due)
+		it.UpdatedAt = time.UnixMilli(updated).UTC()
+		if amount.Valid {
+			it.Amount = &sdk.Money{Minor: amount.Int64, Currency: currency}
+		}
+		if attrsText.Valid {
+			it.Attrs = json.RawMessage(attrsText.String)
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// StatusCount is how many entities of a type are in a status.
+type StatusCount struct {
+	Tenant, Type, Status string
+	Count                int64
+}
+
+// StatusCounts counts entities by tenant, type and status (tenant "" = all).
+func (s *Store) StatusCounts(ctx context.Context, tenant string) ([]StatusCount, error) {
+	var w where
+	w.addIf("tenant = ?", tenant)
+	rows, err := s.read.QueryContext(ctx, `SELECT tenant, type, status, count(*) FROM entities`+w.String()+
+		` GROUP BY tenant, type, status ORDER BY tenant, type, status`, w.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StatusCount
+	for rows.Next() {
+		var c StatusCount
+		if err := rows.Scan(&c.Tenant, &c.Type, &c.Status, &c.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CampaignTotal is a campaign's performance on one platform over all days.
+type CampaignTotal struct {
+	Tenant, Campaign, Platform, Currency string
+	Impressions, Views, Clicks           int64
+	Engagements                          int64
+	CostMinor, RevenueMinor              int64
+	UpdatedAt                            time.Time
+}
+
+// CampaignTotals lists per campaign and platform totals (tenant "" = all).
+func (s *Store) CampaignTotals(ctx context.Context, tenant string) ([]CampaignTotal, error) {
+	var w where
+	w.addIf("tenant = ?", tenant)
+	rows, err := s.read.QueryContext(ctx, `SELECT tenant, campaign, platform, currency, impressions, views, clicks,
+		engagements, cost_minor, revenue_minor, updated_at FROM campaign_totals`+w.String()+` ORDER BY tenant, campaign, platform`, w.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CampaignTotal
+	for rows.Next() {
+		var t CampaignTotal
+		var updated int64
+		if err := rows.Scan(&t.Tenant, &t.Campaign, &t.Platform, &t.Currency, &t.Impressions, &t.Views, &t.Clicks,
+			&t.Engagements, &t.CostMinor, &t.RevenueMinor, &updated); err != nil {
+			return nil, err
+		}
+		t.UpdatedAt = time.UnixMilli(updated).UTC()
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// ScraperStat is one scraper target's activity.
+type ScraperStat struct {
+	Tenant, Target             string
+	RunsOK, RunsFailed, Errors int64
+	SelectorUpdates            int64
+	LastSuccessAt, LastRunAt   time.Time
+}
+
+// ScraperStats lists scraper targets' counters (tenant "" = all).
+func (s *Store) ScraperStats(ctx context.Context, tenant string) ([]ScraperStat, error) {
+	var w where
+	w.addIf("tenant = ?", tenant)
+	rows, err := s.read.QueryContext(ctx, `SELECT tenant, target, runs_ok, runs_failed, errors, selector_updates,
+		last_success_at, last_run_at FROM scraper_stats`+w.String()+` ORDER BY tenant, target`, w.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ScraperStat
+	for rows.Next() {
+		var st ScraperStat
+		var success, run sql.NullInt64
+		if err := rows.Scan(&st.Tenant, &st.Target, &st.RunsOK, &st.RunsFailed, &st.Errors, &st.SelectorUpdates, &success, &run); err != nil {
+			return nil, err
+		}
+		// 0 is what the counter upsert leaves when no run has succeeded yet.
+		if success.Int64 > 0 {
+			st.LastSuccessAt = fromMilli(success)
+		}
+		if run.Int64 > 0 {
+			st.LastRunAt = fromMilli(run)
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+// Tenants lists every tenant that has any entity or metric.
+func (s *Store) Tenants(ctx context.Context) ([]string, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT tenant FROM entities UNION SELECT DISTINCT tenant FROM campaign_totals ORDER BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,224 @@
+// Package store keeps commandcenter's data in SQLite: events, entity states,
+// daily metrics, plugin cursors and API tokens. One call, Apply, stores a
+// source's batch and its cursor in a single transaction.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options tune a store; the zero value is usable.
+type Options struct {
+	// BusyTimeout is how long a write waits for a lock held by another
+	// process before failing with ErrLocked. Default 5s.
+	BusyTimeout time.Duration
+	// MilestoneViews are the view thresholds whose crossing emits a
+	// milestone.reached event. Default 10k, 100k, 1M, 10M.
+	MilestoneViews []int64
+	// Now is the clock; tests set it.
+	Now func() time.Time
+}
+
+// DefaultMilestoneViews are the view thresholds used when none are set.
+var DefaultMilestoneViews = []int64{10_000, 100_000, 1_000_000, 10_000_000}
+
+// ErrLocked is returned when another process holds the database lock for
+// longer than the busy timeout. The write did not happen; retry later.
+var ErrLocked = errors.New("database is locked by another process")
+
+// Store is safe for concurrent use. Writes go through one connection (SQLite
+// allows one writer); reads use a pool.
+type Store struct {
+	path   string
+	opts   Options
+	write  *sql.DB
+	read   *sql.DB
+	gen    atomic.Uint64
+	mu     sync.Mutex
+	subs   map[chan Change]struct{}
+	closed bool
+}
+
+// Open opens (creating if needed) the database at path and migrates it.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.BusyTimeout == 0 {
+		opts.BusyTimeout = 5 * time.Second
+	}
+	if opts.MilestoneViews == nil {
+		opts.MilestoneViews = DefaultMilestoneViews
+	}
+	// Milestone derivation stops at the first threshold not reached.
+	opts.MilestoneViews = slices.Sorted(slices.Values(opts.MilestoneViews))
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("creating data directory: %w", err)
+		}
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_busy_timeout", strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10))
+	q.Set("_foreign_keys", "on")
+	wq := url.Values{}
+	for k, v := range q {
+		wq[k] = v
+	}
+	wq.Set("_txlock", "immediate")
+	write, err := sql.Open("sqlite3", "file:"+path+"?"+wq.Encode())
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	q.Set("_query_only", "1")
+	read, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read.SetMaxOpenConns(4)
+	s := &Store{path: path, opts: opts, write: write, read: read, subs: map[chan Change]struct{}{}}
+	if err := s.migrate(); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("migrating %s: %w", path, lockErr(err))
+	}
+	return s, nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database and ends every subscription.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		for ch := range s.subs {
+			close(ch)
+		}
+		s.subs = nil
+	}
+	s.mu.Unlock()
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+// migrate applies every embedded migration newer than PRAGMA user_version,
+// each in its own transaction.
+func (s *Store) migrate() error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	var current int
+	if err := s.write.QueryRow("PRAGMA user_version").Scan(&current); err != nil {
+		return err
+	}
+	for _, name := range names {
+		version, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", name)
+		}
+		if version <= current {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := s.write.Begin()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SizeBytes is the size of the database file and its WAL.
+func (s *Store) SizeBytes() int64 {
+	var total int64
+	for _, suffix := range []string{"", "-wal"} {
+		if fi, err := os.Stat(s.path + suffix); err == nil {
+			total += fi.Size()
+		}
+	}
+	return total
+}
+
+// Generation changes every time a write commits; readers that cache derived
+// data compare it to know when to recompute.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+// lockErr turns SQLite's busy/locked errors into ErrLocked.
+func lockErr(err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked) {
+		return fmt.Errorf("%w: %v", ErrLocked, err)
+	}
+	return err
+}
+
+func unixMilli(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromMilli(ms sql.NullInt64) time.Time {
+	if !ms.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms.Int64).UTC()
+}
+
+// withTx runs fn in a write transaction and bumps the generation on commit.
+func (s *Store) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return lockErr(err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return lockErr(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return lockErr(err)
+	}
+	s.gen.Add(1)
+	return nil
+}

@@ -1,0 +1,383 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/commandcenter/commandcenter/plugins/sdk"
+)
+
+var testNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+
+func openTest(t testing.TB, opts Options) *Store {
+	t.Helper()
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return testNow }
+	}
+	s, err := Open(filepath.Join(t.TempDir(), "cc.db"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func count(t testing.TB, s *Store, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := s.read.QueryRow(query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+func event(key, kind string) sdk.Event {
+	return sdk.Event{Key: key, Tenant: "acme", Kind: kind, OccurredAt: testNow, Entity: sdk.EntityRef{Type: "payment", ID: "p1"}}
+}
+
+func mustApply(t testing.TB, s *Store, source string, b sdk.Batch) Result {
+	t.Helper()
+	r, err := s.Apply(context.Background(), source, &b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestApplyStoresEventsOnceAndAdvancesCursor(t *testing.T) {
+	s := openTest(t, Options{})
+	b := sdk.Batch{Events: []sdk.Event{event("a", sdk.KindPaymentPaid), event("b", sdk.KindVideoUploaded)}, Cursor: "c1"}
+	r := mustApply(t, s, "platform", b)
+	if r.EventsInserted[sdk.KindPaymentPaid] != 1 || r.EventsInserted[sdk.KindVideoUploaded] != 1 || r.EventsDuplicate != 0 {
+		t.Fatalf("first apply: %+v", r)
+	}
+	b.Cursor = "c2"
+	r = mustApply(t, s, "platform", b)
+	if len(r.EventsInserted) != 0 || r.EventsDuplicate != 2 {
+		t.Fatalf("re-sent batch should only count duplicates: %+v", r)
+	}
+	if n := count(t, s, "SELECT count(*) FROM events"); n != 2 {
+		t.Fatalf("events stored = %d, want 2", n)
+	}
+	// The same key from another source is another event.
+	mustApply(t, s, "other", sdk.Batch{Events: []sdk.Event{event("a", sdk.KindPaymentPaid)}})
+	if n := count(t, s, "SELECT count(*) FROM events"); n != 3 {
+		t.Fatalf("events stored = %d, want 3", n)
+	}
+	if c, _ := s.Cursor(context.Background(), "platform"); c != "c2" {
+		t.Fatalf("cursor = %q, want c2", c)
+	}
+}
+
+func TestApplyRejectsBadBatchesWhole(t *testing.T) {
+	good := func() sdk.Batch {
+		return sdk.Batch{Events: []sdk.Event{event("ok", sdk.KindPaymentPaid)}, Cursor: "bad-cursor"}
+	}
+	cases := []struct {
+		name     string
+		mutate   func(*sdk.Batch)
+		wantPath string
+	}{
+		{"unknown kind", func(b *sdk.Batch) { b.Events[0].Kind = "payment.teleported" }, "events[0].kind"},
+		{"namespaced kind missing plugin", func(b *sdk.Batch) { b.Events[0].Kind = "x.thing" }, "events[0].kind"},
+		{"missing key", func(b *sdk.Batch) { b.Events[0].Key = "" }, "events[0].key"},
+		{"bad tenant", func(b *sdk.Batch) { b.Events[0].Tenant = "a b" }, "events[0].tenant"},
+		{"no time", func(b *sdk.Batch) { b.Events[0].OccurredAt = time.Time{} }, "events[0].occurred_at"},
+		{"attrs not an object", func(b *sdk.Batch) { b.Events[0].Attrs = []byte(`[1,2]`) }, "events[0].attrs"},
+		{"negative money", func(b *sdk.Batch) {
+			b.Entities = []sdk.Entity{{Tenant: "acme", Type: "payment", ID: "p", Status: "open", Amount: &sdk.Money{Minor: -5, Currency: "EUR"}}}
+		}, "entities[0].amount.minor"},
+		{"lower-case currency", func(b *sdk.Batch) {
+			b.Entities = []sdk.Entity{{Tenant: "acme", Type: "payment", ID: "p", Status: "open", Amount: &sdk.Money{Minor: 5, Currency: "eur"}}}
+		}, "entities[0].amount.currency"},
+		{"unknown entity type", func(b *sdk.Batch) { b.Entities = []sdk.Entity{{Tenant: "acme", Type: "spaceship", ID: "s", Status: "ok"}} }, "entities[0].type"},
+		{"unknown status", func(b *sdk.Batch) { b.Entities = []sdk.Entity{{Tenant: "acme", Type: "video", ID: "v", Status: "lost"}} }, "entities[0].status"},
+		{"bad day", func(b *sdk.Batch) {
+			b.DailyMetrics = []sdk.DailyMetric{{Tenant: "acme", Campaign: "c", Platform: "tiktok", Day: "20-11-2026"}}
+		}, "daily_metrics[0].day"},
+		{"negative views", func(b *sdk.Batch) {
+			b.DailyMetrics = []sdk.DailyMetric{{Tenant: "acme", Campaign: "c", Platform: "tiktok", Day: "2026-11-20", Views: -1}}
+		}, "daily_metrics[0].views"},
+		{"mixed currencies", func(b *sdk.Batch) {
+			b.DailyMetrics = []sdk.DailyMetric{{Tenant: "acme", Campaign: "c", Platform: "tiktok", Day: "2026-11-20",
+				Cost: &sdk.Money{Minor: 1, Currency: "EUR"}, Revenue: &sdk.Money{Minor: 1, Currency: "USD"}}}
+		}, "daily_metrics[0].revenue.currency"},
+		{"too many items", func(b *sdk.Batch) {
+			b.Events = make([]sdk.Event, MaxBatchItems+1)
+		}, "batch"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openTest(t, Options{})
+			b := good()
+			tc.mutate(&b)
+			_, err := s.Apply(context.Background(), "platform", &b)
+			var verr *ValidationError
+			if !errors.As(err, &verr) {
+				t.Fatalf("want ValidationError, got %v", err)
+			}
+			if verr.Problems[0].Path != tc.wantPath {
+				t.Fatalf("first problem at %q, want %q (%v)", verr.Problems[0].Path, tc.wantPath, verr)
+			}
+			if n := count(t, s, "SELECT count(*) FROM events"); n != 0 {
+				t.Fatalf("%d events stored from a rejected batch", n)
+			}
+			if c, _ := s.Cursor(context.Background(), "platform"); c != "" {
+				t.Fatalf("cursor advanced to %q by a rejected batch", c)
+			}
+		})
+	}
+}
+
+func TestTenThousandItemBatchWithOneBadItemStoresNothing(t *testing.T) {
+	s := openTest(t, Options{})
+	var b sdk.Batch
+	for i := range 10_000 {
+		b.Events = append(b.Events, event(fmt.Sprint(i), sdk.KindMetricsUpdated))
+	}
+	b.Events[7345].Kind = "nope"
+	_, err := s.Apply(context.Background(), "demo", &b)
+	if err == nil || !strings.Contains(err.Error(), "events[7345].kind") {
+		t.Fatalf("want an error naming events[7345].kind, got %v", err)
+	}
+	if n := count(t, s, "SELECT count(*) FROM events"); n != 0 {
+		t.Fatalf("%d events stored", n)
+	}
+}
+
+func TestEntityStatusChangesRecordEventsOnce(t *testing.T) {
+	s := openTest(t, Options{})
+	pay := func(status string, since time.Time) sdk.Batch {
+		return sdk.Batch{Entities: []sdk.Entity{{Tenant: "acme", Type: "payment", ID: "p1", Status: status, StatusSince: since,
+			Influencer: "i1", Amount: &sdk.Money{Minor: 12345, Currency: "EUR"}, DueAt: testNow.Add(48 * time.Hour)}}}
+	}
+	created := testNow.Add(-time.Hour)
+	mustApply(t, s, "platform", pay("open", created))
+	mustApply(t, s, "platform", pay("open", created)) // same state again
+	r := mustApply(t, s, "platform", pay("paid", testNow))
+	if r.EventsInserted[sdk.KindPaymentPaid] != 1 {
+		t.Fatalf("paid transition: %+v", r)
+	}
+	acts, _, err := s.Activity(context.Background(), ActivityQuery{Tenant: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, a := range acts {
+		kinds = append(kinds, a.Kind)
+	}
+	if got := strings.Join(kinds, ","); got != "payment.paid,payment.created" {
+		t.Fatalf("activity = %s", got)
+	}
+	items, err := s.Items(context.Background(), ItemQuery{Tenant: "acme", Type: "payment"})
+	if err != nil || len(items) != 1 || items[0].Status != "paid" || items[0].Amount.Minor != 12345 {
+		t.Fatalf("items = %+v, %v", items, err)
+	}
+}
+
+func TestMilestonesAreDerivedOncePerThreshold(t *testing.T) {
+	s := openTest(t, Options{MilestoneViews: []int64{100, 1000}})
+	day := func(d string, views int64) sdk.DailyMetric {
+		return sdk.DailyMetric{Tenant: "acme", Campaign: "c1", Video: "v1", Platform: "tiktok", Day: d, Views: views}
+	}
+	mustApply(t, s, "perf", sdk.Batch{DailyMetrics: []sdk.DailyMetric{day("2026-11-18", 60)}})
+	if n := count(t, s, "SELECT count(*) FROM events WHERE kind = 'milestone.reached'"); n != 0 {
+		t.Fatalf("%d milestones below the first threshold", n)
+	}
+	mustApply(t, s, "perf", sdk.Batch{DailyMetrics: []sdk.DailyMetric{day("2026-11-19", 60)}})
+	mustApply(t, s, "perf", sdk.Batch{DailyMetrics: []sdk.DailyMetric{day("2026-11-19", 70)}}) // corrected upward
+	// 130 views: 100 crossed, once, for the campaign and for the video.
+	if n := count(t, s, "SELECT count(*) FROM events WHERE kind = 'milestone.reached'"); n != 2 {
+		t.Fatalf("%d milestones, want 2", n)
+	}
+	mustApply(t, s, "perf", sdk.Batch{DailyMetrics: []sdk.DailyMetric{day("2026-11-20", 5000)}})
+	if n := count(t, s, "SELECT count(*) FROM events WHERE kind = 'milestone.reached'"); n != 4 {
+		t.Fatalf("%d milestones, want 4", n)
+	}
+}
+
+func TestPerformanceRatiosUseIntegerSumsAndNoValueOnZero(t *testing.T) {
+	s := openTest(t, Options{})
+	eur := func(minor int64) *sdk.Money { return &sdk.Money{Minor: minor, Currency: "EUR"} }
+	mustApply(t, s, "perf", sdk.Batch{DailyMetrics: []sdk.DailyMetric{
+		// 0.1 + 0.2 as floats is not 0.3; in cents it is.
+		{Tenant: "acme", Campaign: "c1", Platform: "tiktok", Day: "2026-11-01", Impressions: 1000, Clicks: 10, Cost: eur(10), Revenue: eur(30)},
+		{Tenant: "acme", Campaign: "c1", Platform: "tiktok", Day: "2026-11-02", Impressions: 2000, Clicks: 20, Cost: eur(20), Revenue: eur(0)},
+		{Tenant: "acme", Campaign: "c2", Platform: "youtube", Day: "2026-11-02", Views: 500, Cost: eur(100)},
+		{Tenant: "acme", Campaign: "c3", Platform: "instagram", Day: "2026-11-02"},
+		{Tenant: "other", Campaign: "c1", Platform: "tiktok", Day: "2026-11-02", Impressions: 99999, Cost: eur(99999)},
+	}})
+	rows, err := s.Performance(context.Background(), PerformanceQuery{Tenant: "acme", From: "2026-11-01", To: "2026-11-30", GroupBy: GroupByPlatform})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]PerformanceRow{}
+	for _, r := range rows {
+		got[r.Group] = r
+	}
+	tt := got["tiktok"]
+	if tt.Cost.Minor != 30 || tt.Impressions != 3000 || *tt.CPM != 0.1 || tt.CPMBasis != "impressions" || *tt.CTR != 0.01 || *tt.ROI != 0 {
+		t.Fatalf("tiktok = %+v cpm=%v ctr=%v roi=%v", tt, *tt.CPM, *tt.CTR, *tt.ROI)
+	}
+	yt := got["youtube"]
+	if yt.CPMBasis != "views" || *yt.CPM != 2 || yt.CTR != nil || *yt.ROI != -1 {
+		t.Fatalf("youtube = %+v", yt)
+	}
+	ig := got["instagram"]
+	if ig.CPM != nil || ig.CTR != nil || ig.ROI != nil {
+		t.Fatalf("instagram ratios should be no value: %+v", ig)
+	}
+	maxCPM := 1.0
+	rows, _ = s.Performance(context.Background(), PerformanceQuery{Tenant: "acme", From: "2026-11-01", To: "2026-11-30", GroupBy: GroupByPlatform, MaxCPM: &maxCPM})
+	if len(rows) != 1 || rows[0].Group != "tiktok" {
+		t.Fatalf("max_cpm=1 rows = %+v", rows)
+	}
+}
+
+func TestPerformanceAggregateUsesCoveringIndex(t *testing.T) {
+	s := openTest(t, Options{})
+	for _, q := range []PerformanceQuery{
+		{Tenant: "acme", From: "2026-10-01", To: "2026-10-30", GroupBy: GroupByDay},
+		{Tenant: "acme", From: "2026-10-01", To: "2026-10-30", GroupBy: GroupByCampaign, Platform: "tiktok"},
+		{Tenant: "acme", From: "2026-10-01", To: "2026-10-30", GroupBy: GroupByPlatform, Campaign: "c1"},
+	} {
+		query, args := performanceSQL(q, groupColumns[q.GroupBy])
+		rows, err := s.read.Query("EXPLAIN QUERY PLAN "+query, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if !strings.Contains(strings.Join(plan, "\n"), "USING COVERING INDEX daily_metrics_performance") {
+			t.Fatalf("group by %s: plan does not use the covering index:\n%s", q.GroupBy, strings.Join(plan, "\n"))
+		}
+	}
+}
+
+func TestWriteWhileAnotherProcessHoldsTheLock(t *testing.T) {
+	s := openTest(t, Options{BusyTimeout: 100 * time.Millisecond})
+	// A second connection stands in for another process: SQLite locks the
+	// file, not the handle.
+	other, err := sql.Open("sqlite3", "file:"+s.Path()+"?_txlock=exclusive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := sdk.Batch{Events: []sdk.Event{event("k", sdk.KindPaymentPaid)}, Cursor: "c"}
+	_, err = s.Apply(context.Background(), "platform", &b)
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("want ErrLocked, got %v", err)
+	}
+	tx.Rollback()
+	mustApply(t, s, "platform", b) // retry succeeds once the lock is gone
+	if n := count(t, s, "SELECT count(*) FROM events"); n != 1 {
+		t.Fatalf("%d events after retry", n)
+	}
+}
+
+func TestTokens(t *testing.T) {
+	s := openTest(t, Options{})
+	ctx := context.Background()
+	tok, secret, err := s.CreateToken(ctx, "acme", ScopeRead, "grafana", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Authenticate(ctx, secret)
+	if err != nil || got.ID != tok.ID || got.Tenant != "acme" || !got.Allows(ScopeRead) || got.Allows(ScopeIngest) {
+		t.Fatalf("authenticate = %+v, %v", got, err)
+	}
+	if n := count(t, s, "SELECT count(*) FROM tokens WHERE instr(hash, ?) > 0 OR id = ?", secret, secret); n != 0 {
+		t.Fatal("the secret is stored")
+	}
+	for _, bad := range []string{"", "cc_", secret + "x", strings.TrimPrefix(secret, "cc_")} {
+		if _, err := s.Authenticate(ctx, bad); !errors.Is(err, ErrTokenUnknown) {
+			t.Fatalf("%q: want ErrTokenUnknown, got %v", bad, err)
+		}
+	}
+	_, expired, _ := s.CreateToken(ctx, "acme", ScopeAdmin, "", time.Nanosecond)
+	if _, err := s.Authenticate(ctx, expired); !errors.Is(err, ErrTokenExpired) {
+		t.Fatalf("want ErrTokenExpired, got %v", err)
+	}
+	if _, _, err := s.CreateToken(ctx, "acme", "root", "", 0); err == nil {
+		t.Fatal("unknown scope accepted")
+	}
+	if err := s.RevokeToken(ctx, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, secret); !errors.Is(err, ErrTokenUnknown) {
+		t.Fatalf("revoked token still works: %v", err)
+	}
+}
+
+func TestScraperStats(t *testing.T) {
+	s := openTest(t, Options{})
+	ev := func(key, kind, attrs string, at time.Time) sdk.Event {
+		return sdk.Event{Key: key, Tenant: "acme", Kind: kind, Entity: sdk.EntityRef{Type: "scraper_target", ID: "tiktok-views"},
+			OccurredAt: at, Attrs: []byte(attrs)}
+	}
+	mustApply(t, s, "scraper", sdk.Batch{Events: []sdk.Event{
+		ev("1", sdk.KindScraperRun, `{"status":"ok"}`, testNow.Add(-2*time.Hour)),
+		ev("2", sdk.KindScraperRun, `{"status":"failed"}`, testNow.Add(-time.Hour)),
+		ev("3", sdk.KindScraperError, `{"message":"timeout"}`, testNow.Add(-time.Hour)),
+		ev("4", sdk.KindScraperSelectorUpdated, ``, testNow),
+	}})
+	stats, err := s.ScraperStats(context.Background(), "acme")
+	if err != nil || len(stats) != 1 {
+		t.Fatalf("%+v %v", stats, err)
+	}
+	st := stats[0]
+	if st.RunsOK != 1 || st.RunsFailed != 1 || st.Errors != 1 || st.SelectorUpdates != 1 ||
+		!st.LastSuccessAt.Equal(testNow.Add(-2*time.Hour)) || !st.LastRunAt.Equal(testNow.Add(-time.Hour)) {
+		t.Fatalf("stats = %+v", st)
+	}
+}
+
+func TestRetentionDeletesOldEvents(t *testing.T) {
+	s := openTest(t, Options{})
+	old := event("old", sdk.KindPaymentPaid)
+	old.OccurredAt = testNow.AddDate(0, 0, -400)
+	mustApply(t, s, "p", sdk.Batch{Events: []sdk.Event{old, event("new", sdk.KindPaymentPaid)}})
+	n, err := s.DeleteEventsBefore(context.Background(), testNow.AddDate(0, 0, -365))
+	if err != nil || n != 1 {
+		t.Fatalf("deleted %d, %v", n, err)
+	}
+	if c := count(t, s, "SELECT count(*) FROM events WHERE key = 'new'"); c != 1 {
+		t.Fatal("recent event deleted")
+	}
+}
+
+func TestReopenKeepsDataAndSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cc.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustApply(t, s, "p", sdk.Batch{Events: []sdk.Event{event("a", sdk.KindPaymentPaid)}, Cursor: "x"})
+	s.Close()
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if c, _ := s.Cursor(context.Background(), "p"); c != "x" {
+		t.Fatalf("cursor after reopen = %q", c)
+	}
+}

@@ -1,0 +1,192 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/commandcenter/commandcenter/plugins/sdk"
+)
+
+// MaxBatchItems bounds one batch; larger ones are rejected whole.
+const MaxBatchItems = 50_000
+
+// Problem is one thing wrong with a batch, at a path like "events[3].kind".
+type Problem struct {
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}
+
+// ValidationError lists every problem found in a batch. A batch with any
+// problem is not stored at all.
+type ValidationError struct {
+	Problems []Problem
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "batch rejected, %d problem(s): ", len(e.Problems))
+	for i, p := range e.Problems {
+		if i == 5 {
+			fmt.Fprintf(&b, "; and %d more", len(e.Problems)-5)
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(p.Path + ": " + p.Message)
+	}
+	return b.String()
+}
+
+// Reason is a short label for metrics: the first problem's field.
+func (e *ValidationError) Reason() string {
+	if len(e.Problems) == 0 {
+		return "invalid"
+	}
+	p := e.Problems[0].Path
+	if i := strings.LastIndexByte(p, '.'); i >= 0 {
+		p = p[i+1:]
+	}
+	return "invalid_" + p
+}
+
+var (
+	tenantPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+	namespacedKind  = regexp.MustCompile(`^x\.[a-z0-9_-]+\.[a-z0-9_.-]+$`)
+	knownKinds      = toSet(sdk.Kinds)
+	knownEntities   = toSet(sdk.EntityTypes)
+)
+
+func toSet(xs []string) map[string]bool {
+	m := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
+}
+
+// maxIDLen bounds keys and ids so one bad source cannot bloat indexes.
+const maxIDLen = 256
+
+type checker struct{ problems []Problem }
+
+func (c *checker) add(path, format string, args ...any) {
+	c.problems = append(c.problems, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) id(path, v string) {
+	switch {
+	case v == "":
+		c.add(path, "required")
+	case len(v) > maxIDLen:
+		c.add(path, "longer than %d bytes", maxIDLen)
+	}
+}
+
+func (c *checker) tenant(path, v string) {
+	if !tenantPattern.MatchString(v) {
+		c.add(path, "must be 1-64 letters, digits, '_', '.' or '-', got %q", v)
+	}
+}
+
+func (c *checker) attrs(path string, v json.RawMessage) {
+	if len(v) == 0 || string(v) == "null" {
+		return
+	}
+	if !json.Valid(v) || strings.TrimSpace(string(v))[0] != '{' {
+		c.add(path, "must be a JSON object")
+	}
+}
+
+func (c *checker) money(path string, m *sdk.Money) {
+	if m == nil {
+		return
+	}
+	if m.Minor < 0 {
+		c.add(path+".minor", "must not be negative, got %d", m.Minor)
+	}
+	if !currencyPattern.MatchString(m.Currency) {
+		c.add(path+".currency", "must be an ISO 4217 code like \"EUR\", got %q", m.Currency)
+	}
+}
+
+func (c *checker) nonNegative(path string, v int64) {
+	if v < 0 {
+		c.add(path, "must not be negative, got %d", v)
+	}
+}
+
+// Validate checks a whole batch and reports every problem at once.
+func Validate(b *sdk.Batch) error {
+	var c checker
+	if n := b.Len(); n > MaxBatchItems {
+		c.add("batch", "%d items, more than the limit of %d", n, MaxBatchItems)
+		return &ValidationError{Problems: c.problems}
+	}
+	for i := range b.Events {
+		e := &b.Events[i]
+		p := fmt.Sprintf("events[%d]", i)
+		c.id(p+".key", e.Key)
+		c.tenant(p+".tenant", e.Tenant)
+		if !knownKinds[e.Kind] && !namespacedKind.MatchString(e.Kind) {
+			c.add(p+".kind", "unknown kind %q (custom kinds must be namespaced \"x.<plugin>.<kind>\")", e.Kind)
+		}
+		if e.Entity.Type != "" && !knownEntities[e.Entity.Type] {
+			c.add(p+".entity.type", "unknown entity type %q", e.Entity.Type)
+		}
+		if len(e.Entity.ID) > maxIDLen {
+			c.add(p+".entity.id", "longer than %d bytes", maxIDLen)
+		}
+		if e.OccurredAt.IsZero() {
+			c.add(p+".occurred_at", "required")
+		}
+		c.attrs(p+".attrs", e.Attrs)
+	}
+	for i := range b.Entities {
+		e := &b.Entities[i]
+		p := fmt.Sprintf("entities[%d]", i)
+		c.tenant(p+".tenant", e.Tenant)
+		statuses, ok := sdk.Statuses[e.Type]
+		if !ok {
+			c.add(p+".type", "unknown entity type %q (one of %s)", e.Type, strings.Join(sdk.EntityTypes, ", "))
+		} else if !slices.Contains(statuses, e.Status) {
+			c.add(p+".status", "unknown %s status %q (one of %s)", e.Type, e.Status, strings.Join(statuses, ", "))
+		}
+		c.id(p+".id", e.ID)
+		c.money(p+".amount", e.Amount)
+		if e.Type == sdk.EntityPayment && e.Amount == nil {
+			c.add(p+".amount", "required for payments")
+		}
+		c.attrs(p+".attrs", e.Attrs)
+	}
+	for i := range b.DailyMetrics {
+		m := &b.DailyMetrics[i]
+		p := fmt.Sprintf("daily_metrics[%d]", i)
+		c.tenant(p+".tenant", m.Tenant)
+		c.id(p+".campaign", m.Campaign)
+		c.id(p+".platform", m.Platform)
+		if _, err := time.Parse(time.DateOnly, m.Day); err != nil {
+			c.add(p+".day", "must be a date YYYY-MM-DD, got %q", m.Day)
+		}
+		for _, f := range []struct {
+			name string
+			v    int64
+		}{{"impressions", m.Impressions}, {"views", m.Views}, {"clicks", m.Clicks}, {"likes", m.Likes}, {"comments", m.Comments}, {"shares", m.Shares}} {
+			c.nonNegative(p+"."+f.name, f.v)
+		}
+		c.money(p+".cost", m.Cost)
+		c.money(p+".revenue", m.Revenue)
+		if m.Cost != nil && m.Revenue != nil && m.Cost.Currency != m.Revenue.Currency {
+			c.add(p+".revenue.currency", "must match cost currency %q", m.Cost.Currency)
+		}
+	}
+	if len(c.problems) > 0 {
+		return &ValidationError{Problems: c.problems}
+	}
+	return nil
+}
