@@ -5,8 +5,10 @@
 package sdk
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -50,4 +52,27 @@ func (e ConfigErrors) Error() string {
 // Fieldf builds one ConfigErrors entry.
 func Fieldf(field, format string, args ...any) string {
 	return field + ": " + fmt.Sprintf(format, args...)
+}
+
+// DecodeConfig decodes a plugin's JSON config into cfg (which holds the
+// defaults), rejecting unknown fields and wrong types as ConfigErrors that
+// name the field. An empty config leaves cfg as it is.
+func DecodeConfig(raw json.RawMessage, cfg any) error {
+	if len(bytes.TrimSpace(raw)) == 0 || string(raw) == "null" {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(cfg)
+	if err == nil {
+		return nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return ConfigErrors{Fieldf(typeErr.Field, "must be a %s, got %s", typeErr.Type, typeErr.Value)}
+	}
+	if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return ConfigErrors{Fieldf(strings.Trim(msg, `"`), "unknown field")}
+	}
+	return ConfigErrors{Fieldf("config", "not valid JSON: %v", err)}
 }
