@@ -96,8 +96,12 @@ func TestApplyRejectsBadBatchesWhole(t *testing.T) {
 		{"lower-case currency", func(b *sdk.Batch) {
 			b.Entities = []sdk.Entity{{Tenant: "acme", Type: "payment", ID: "p", Status: "open", Amount: &sdk.Money{Minor: 5, Currency: "eur"}}}
 		}, "entities[0].amount.currency"},
-		{"unknown entity type", func(b *sdk.Batch) { b.Entities = []sdk.Entity{{Tenant: "acme", Type: "spaceship", ID: "s", Status: "ok"}} }, "entities[0].type"},
-		{"unknown status", func(b *sdk.Batch) { b.Entities = []sdk.Entity{{Tenant: "acme", Type: "video", ID: "v", Status: "lost"}} }, "entities[0].status"},
+		{"unknown entity type", func(b *sdk.Batch) {
+			b.Entities = []sdk.Entity{{Tenant: "acme", Type: "spaceship", ID: "s", Status: "ok"}}
+		}, "entities[0].type"},
+		{"unknown status", func(b *sdk.Batch) {
+			b.Entities = []sdk.Entity{{Tenant: "acme", Type: "video", ID: "v", Status: "lost"}}
+		}, "entities[0].status"},
 		{"bad day", func(b *sdk.Batch) {
 			b.DailyMetrics = []sdk.DailyMetric{{Tenant: "acme", Campaign: "c", Platform: "tiktok", Day: "20-11-2026"}}
 		}, "daily_metrics[0].day"},

@@ -10,6 +10,11 @@ import (
 	"github.com/hashicorp/go-plugin"
 )
 
+// logOutput is the process's stderr as it was at start: go-plugin's Serve
+// later swaps os.Stderr for a pipe the host discards, while this one is
+// read line by line into the host's log.
+var logOutput = os.Stderr
+
 // Serve runs src as a plugin until the host goes away. Call it from main.
 func Serve(src Source) {
 	if os.Getenv(Handshake.MagicCookieKey) != Handshake.MagicCookieValue {
@@ -20,7 +25,7 @@ func Serve(src Source) {
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: VersionedPlugins(src),
 		GRPCServer:       plugin.DefaultGRPCServer,
-		Logger:           hclog.New(&hclog.LoggerOptions{Output: os.Stderr, JSONFormat: true, Level: hclog.Info}),
+		Logger:           hclog.New(&hclog.LoggerOptions{Output: logOutput, JSONFormat: true, Level: hclog.Info}),
 	})
 }
 
@@ -28,7 +33,7 @@ func Serve(src Source) {
 // the shape go-plugin's host parses, so each line reaches the host's log at
 // its level, tagged with the plugin's name.
 func Logger() *slog.Logger {
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{
+	return slog.New(slog.NewJSONHandler(logOutput, &slog.HandlerOptions{
 		Level: slog.LevelDebug,
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			if len(groups) > 0 {

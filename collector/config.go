@@ -1,0 +1,233 @@
+package collector
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"gopkg.in/yaml.v3"
+)
+
+// Config is commandcenter's one YAML file. Every field has a default, so an
+// empty file (or none, with serve --demo) is a working setup.
+type Config struct {
+	// Listen is the address of the HTTP API and /metrics.
+	Listen string `yaml:"listen"`
+	// DataDir holds the SQLite database (commandcenter.db).
+	DataDir string `yaml:"data_dir"`
+	// Retention is how long events are kept; 0 keeps them forever.
+	Retention model.Duration `yaml:"retention"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string         `yaml:"log_level"`
+	Exporter ExporterConfig `yaml:"exporter"`
+	API      APIConfig      `yaml:"api"`
+	Plugins  []PluginConfig `yaml:"plugins"`
+}
+
+// ExporterConfig tunes /metrics.
+type ExporterConfig struct {
+	// UpcomingWindow is how far ahead a scheduled video counts as upcoming.
+	UpcomingWindow model.Duration `yaml:"upcoming_window"`
+	// ContractExpiredLookback keeps expiry series of contracts that expired
+	// this recently, so "expired while active" alerts can see them.
+	ContractExpiredLookback model.Duration `yaml:"contract_expired_lookback"`
+	// RefreshInterval bounds how often business metrics are recomputed
+	// after the store changes; they are also recomputed at least this
+	// often times 15 so time-based counts (overdue) stay current.
+	RefreshInterval model.Duration `yaml:"refresh_interval"`
+	// PushURL, when set, pushes every metric to this VictoriaMetrics (or
+	// Prometheus-compatible import) URL every PushInterval.
+	PushURL      string         `yaml:"push_url"`
+	PushInterval model.Duration `yaml:"push_interval"`
+}
+
+// APIConfig tunes the HTTP API.
+type APIConfig struct {
+	// MaxBodyBytes bounds a POST body.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+}
+
+// PluginConfig is one source plugin.
+type PluginConfig struct {
+	// Name is the source's name: it labels metrics and owns the cursor.
+	Name string `yaml:"name"`
+	// Builtin names a plugin compiled into commandcenter (run as
+	// `commandcenter plugin <builtin>`). Exactly one of Builtin and Path.
+	Builtin string `yaml:"builtin"`
+	// Path is an external plugin executable.
+	Path string `yaml:"path"`
+	// SHA256 pins Path's executable; a mismatch refuses to start it.
+	SHA256 string `yaml:"sha256"`
+	// Interval between Collect runs (±10% jitter).
+	Interval model.Duration `yaml:"interval"`
+	// Timeout bounds one Collect; a plugin that takes longer is killed and
+	// restarted.
+	Timeout model.Duration `yaml:"timeout"`
+	// BackoffInitial and BackoffMax bound the restart delay, which doubles
+	// after each failure in a row.
+	BackoffInitial model.Duration `yaml:"backoff_initial"`
+	BackoffMax     model.Duration `yaml:"backoff_max"`
+	// Config is handed to the plugin's Configure, as JSON.
+	Config map[string]any `yaml:"config"`
+}
+
+// Defaults.
+const (
+	DefaultListen  = "127.0.0.1:9464"
+	DefaultDataDir = "./data"
+)
+
+// DatabasePath is where the SQLite file lives.
+func (c *Config) DatabasePath() string { return filepath.Join(c.DataDir, "commandcenter.db") }
+
+// applyDefaults fills every unset field. It is the one place defaults live.
+func (c *Config) applyDefaults() {
+	setDefault(&c.Listen, DefaultListen)
+	setDefault(&c.DataDir, DefaultDataDir)
+	setDefault(&c.LogLevel, "info")
+	setDefault(&c.Retention, model.Duration(400*24*time.Hour))
+	setDefault(&c.Exporter.UpcomingWindow, model.Duration(7*24*time.Hour))
+	setDefault(&c.Exporter.ContractExpiredLookback, model.Duration(30*24*time.Hour))
+	setDefault(&c.Exporter.RefreshInterval, model.Duration(time.Second))
+	setDefault(&c.Exporter.PushInterval, model.Duration(15*time.Second))
+	setDefault(&c.API.MaxBodyBytes, 16<<20)
+	for i := range c.Plugins {
+		p := &c.Plugins[i]
+		setDefault(&p.Interval, model.Duration(30*time.Second))
+		setDefault(&p.Timeout, model.Duration(2*time.Minute))
+		setDefault(&p.BackoffInitial, model.Duration(time.Second))
+		setDefault(&p.BackoffMax, model.Duration(5*time.Minute))
+		if p.Name == "" {
+			p.Name = p.Builtin
+		}
+	}
+}
+
+func setDefault[T comparable](field *T, v T) {
+	var zero T
+	if *field == zero {
+		*field = v
+	}
+}
+
+var (
+	pluginName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+	sha256Hex  = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// Validate reports every problem at once, each with its field path.
+func (c *Config) Validate(builtins []string) error {
+	var problems []string
+	bad := func(path, format string, args ...any) {
+		problems = append(problems, path+": "+fmt.Sprintf(format, args...))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level", "must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if c.API.MaxBodyBytes < 1024 {
+		bad("api.max_body_bytes", "must be at least 1024, got %d", c.API.MaxBodyBytes)
+	}
+	seen := map[string]int{}
+	for i, p := range c.Plugins {
+		path := fmt.Sprintf("plugins[%d]", i)
+		if !pluginName.MatchString(p.Name) {
+			bad(path+".name", "must be lower-case letters, digits, '-' or '_' (at most 32), got %q", p.Name)
+		}
+		if j, dup := seen[p.Name]; dup {
+			bad(path+".name", "%q is also the name of plugins[%d]", p.Name, j)
+		}
+		seen[p.Name] = i
+		switch {
+		case (p.Builtin == "") == (p.Path == ""):
+			bad(path, "set exactly one of builtin and path")
+		case p.Builtin != "" && !slices.Contains(builtins, p.Builtin):
+			bad(path+".builtin", "unknown built-in plugin %q (have %s)", p.Builtin, strings.Join(builtins, ", "))
+		case p.Builtin != "" && p.SHA256 != "":
+			bad(path+".sha256", "only for external plugins (path)")
+		}
+		if p.SHA256 != "" && !sha256Hex.MatchString(p.SHA256) {
+			bad(path+".sha256", "must be 64 lower-case hex digits")
+		}
+		if p.Interval < model.Duration(100*time.Millisecond) {
+			bad(path+".interval", "must be at least 100ms, got %s", p.Interval)
+		}
+		if p.Timeout <= 0 {
+			bad(path+".timeout", "must be > 0")
+		}
+		if p.BackoffMax < p.BackoffInitial {
+			bad(path+".backoff_max", "must be at least backoff_initial (%s)", p.BackoffInitial)
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("invalid config:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// ParseConfig reads YAML, replacing ${VAR} with the environment's value (for
+// secrets), applying defaults and validating.
+func ParseConfig(data []byte, builtins []string) (*Config, error) {
+	var missing []string
+	data = envRef.ReplaceAllFunc(data, func(m []byte) []byte {
+		name := string(m[2 : len(m)-1])
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			missing = append(missing, name)
+		}
+		return []byte(v)
+	})
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("config refers to unset environment variables: %s", strings.Join(missing, ", "))
+	}
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && err.Error() != "EOF" {
+		return nil, fmt.Errorf("parsing config: %w", err)
+	}
+	c.applyDefaults()
+	if err := c.Validate(builtins); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// LoadConfig reads and parses the config file at path.
+func LoadConfig(path string, builtins []string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := ParseConfig(data, builtins)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// DefaultConfig is the config used with no file.
+func DefaultConfig() *Config {
+	var c Config
+	c.applyDefaults()
+	return &c
+}
+
+// PluginConfigJSON is the plugin's config block as the JSON its Configure
+// receives.
+func (p *PluginConfig) PluginConfigJSON() ([]byte, error) {
+	if p.Config == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(p.Config)
+}

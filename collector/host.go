@@ -1,0 +1,341 @@
+// Package collector is commandcenter's plugin host: it starts each source
+// plugin as a child process (hashicorp/go-plugin), runs its Collect on an
+// interval, stores every batch with its cursor, and restarts a plugin that
+// crashes or hangs with capped exponential backoff while the others run on.
+package collector
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/commandcenter/commandcenter/plugins/sdk"
+)
+
+// Host runs every configured plugin.
+type Host struct {
+	ingester *Ingester
+	logger   *slog.Logger
+	metrics  *Metrics
+	// executable runs built-in plugins as `<executable> plugin <name>`.
+	executable string
+	runners    []*runner
+}
+
+// NewHost prepares (but does not start) a runner per plugin. executable is
+// the commandcenter binary that serves built-in plugins.
+func NewHost(plugins []PluginConfig, ingester *Ingester, executable string) *Host {
+	h := &Host{ingester: ingester, logger: ingester.Logger, metrics: ingester.Metrics, executable: executable}
+	for _, p := range plugins {
+		r := &runner{host: h, cfg: p, logger: h.logger.With("plugin", p.Name)}
+		r.status.Name = p.Name
+		r.status.Builtin = p.Builtin
+		r.status.Path = p.Path
+		h.metrics.pluginUp.WithLabelValues(p.Name).Set(0)
+		h.metrics.pluginRestarts.WithLabelValues(p.Name)
+		h.runners = append(h.runners, r)
+	}
+	return h
+}
+
+// Run runs every plugin until ctx is done, then stops them all: a batch in
+// flight is finished and stored, then every child process is stopped.
+func (h *Host) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, r := range h.runners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.run(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+// PluginStatus is what /api/v1/plugins shows of one plugin.
+type PluginStatus struct {
+	Name          string    `json:"name"`
+	Builtin       string    `json:"builtin,omitempty"`
+	Path          string    `json:"path,omitempty"`
+	Version       string    `json:"version,omitempty"`
+	Kinds         []string  `json:"kinds,omitempty"`
+	Up            bool      `json:"up"`
+	PID           int       `json:"pid,omitempty"`
+	Restarts      int       `json:"restarts"`
+	Healthy       *bool     `json:"healthy,omitempty"`
+	HealthMessage string    `json:"health_message,omitempty"`
+	LastSuccess   time.Time `json:"last_success,omitzero"`
+	LastError     string    `json:"last_error,omitempty"`
+	LastErrorAt   time.Time `json:"last_error_at,omitzero"`
+	NextRun       time.Time `json:"next_run,omitzero"`
+	Cursor        string    `json:"cursor,omitempty"`
+}
+
+// Plugins reports every plugin's state.
+func (h *Host) Plugins() []PluginStatus {
+	out := make([]PluginStatus, len(h.runners))
+	for i, r := range h.runners {
+		r.mu.Lock()
+		out[i] = r.status
+		r.mu.Unlock()
+	}
+	return out
+}
+
+// runner keeps one plugin alive and collecting.
+type runner struct {
+	host   *Host
+	cfg    PluginConfig
+	logger *slog.Logger
+
+	client *plugin.Client
+	source *sdk.Client
+
+	mu     sync.Mutex
+	status PluginStatus
+}
+
+// Errors that decide what happens after a failed Collect.
+var (
+	errHung = errors.New("collect timed out")
+)
+
+func (r *runner) update(f func(*PluginStatus)) {
+	r.mu.Lock()
+	f(&r.status)
+	r.mu.Unlock()
+}
+
+func (r *runner) run(ctx context.Context) {
+	defer r.stop()
+	failures := 0
+	for {
+		if r.client == nil || r.client.Exited() {
+			if r.client != nil {
+				r.restarted("plugin process exited")
+			}
+			if err := r.start(ctx); err != nil {
+				r.stop()
+				if ctx.Err() != nil {
+					return
+				}
+				failures++
+				r.failed(err)
+				if !sleep(ctx, r.backoff(failures)) {
+					return
+				}
+				continue
+			}
+		}
+		err := r.collect(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err == nil:
+			failures = 0
+		default:
+			failures++
+			r.failed(err)
+			// A hung or broken plugin is killed and started afresh; data
+			// errors (a rejected batch, a locked database) are retried by
+			// the next run, which resumes from the stored cursor.
+			if errors.Is(err, errHung) || r.client.Exited() || brokenPlugin(err) {
+				r.stop()
+				r.restarted(err.Error())
+				if !sleep(ctx, r.backoff(failures)) {
+					return
+				}
+				continue
+			}
+		}
+		wait := jitter(time.Duration(r.cfg.Interval))
+		if failures > 0 {
+			wait = max(wait, r.backoff(failures))
+		}
+		r.update(func(s *PluginStatus) { s.NextRun = time.Now().Add(wait) })
+		if !sleep(ctx, wait) {
+			return
+		}
+	}
+}
+
+// backoff doubles from BackoffInitial per failure in a row, capped at
+// BackoffMax.
+func (r *runner) backoff(failures int) time.Duration {
+	d := time.Duration(r.cfg.BackoffInitial)
+	for i := 1; i < failures && d < time.Duration(r.cfg.BackoffMax); i++ {
+		d *= 2
+	}
+	return min(d, time.Duration(r.cfg.BackoffMax))
+}
+
+// jitter spreads runs ±10% so plugins do not all fire at once.
+func jitter(d time.Duration) time.Duration {
+	return d + time.Duration((rand.Float64()*0.2-0.1)*float64(d))
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func (r *runner) failed(err error) {
+	r.logger.Error("plugin failed", "err", err)
+	r.host.metrics.pluginUp.WithLabelValues(r.cfg.Name).Set(0)
+	r.update(func(s *PluginStatus) {
+		s.Up = r.client != nil && !r.client.Exited()
+		s.LastError, s.LastErrorAt = err.Error(), time.Now()
+	})
+}
+
+func (r *runner) restarted(why string) {
+	r.logger.Warn("restarting plugin", "reason", why)
+	r.host.metrics.pluginRestarts.WithLabelValues(r.cfg.Name).Inc()
+	r.update(func(s *PluginStatus) { s.Restarts++ })
+}
+
+func (r *runner) command() *exec.Cmd {
+	var cmd *exec.Cmd
+	if r.cfg.Builtin != "" {
+		cmd = exec.Command(r.host.executable, "plugin", r.cfg.Builtin)
+	} else {
+		cmd = exec.Command(r.cfg.Path)
+	}
+	dieWithParent(cmd)
+	return cmd
+}
+
+// start launches the plugin process, dispenses its client, and describes
+// and configures it.
+func (r *runner) start(ctx context.Context) error {
+	cc := &plugin.ClientConfig{
+		HandshakeConfig:  sdk.Handshake,
+		VersionedPlugins: sdk.VersionedPlugins(nil),
+		Cmd:              r.command(),
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Logger:           pluginLogger(r.host.logger, r.cfg.Name),
+		StartTimeout:     30 * time.Second,
+	}
+	if r.cfg.SHA256 != "" {
+		sum, _ := hex.DecodeString(r.cfg.SHA256) // validated with the config
+		cc.SecureConfig = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
+	}
+	client := plugin.NewClient(cc)
+	r.client = client
+	rpc, err := client.Client()
+	if err != nil {
+		return fmt.Errorf("starting plugin: %w", err)
+	}
+	raw, err := rpc.Dispense(sdk.PluginName)
+	if err != nil {
+		return fmt.Errorf("dispensing plugin: %w", err)
+	}
+	src := raw.(*sdk.Client)
+	callCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	desc, err := src.Describe(callCtx)
+	if err != nil {
+		return fmt.Errorf("describe: %w", err)
+	}
+	cfgJSON, err := r.cfg.PluginConfigJSON()
+	if err != nil {
+		return fmt.Errorf("plugins.%s.config: %w", r.cfg.Name, err)
+	}
+	if err := src.Configure(callCtx, cfgJSON); err != nil {
+		return fmt.Errorf("configure: %w", err)
+	}
+	healthy, msg, err := src.Check(callCtx)
+	if err != nil {
+		return fmt.Errorf("check: %w", err)
+	}
+	if !healthy {
+		r.logger.Warn("plugin reports its source unhealthy", "message", msg)
+	}
+	r.source = src
+	pid := 0
+	if rc := client.ReattachConfig(); rc != nil {
+		pid = rc.Pid
+	}
+	r.update(func(s *PluginStatus) {
+		s.Version, s.Kinds, s.Up, s.PID = desc.Version, desc.Kinds, true, pid
+		s.Healthy, s.HealthMessage = &healthy, msg
+	})
+	r.logger.Info("plugin started", "version", desc.Version, "pid", pid)
+	return nil
+}
+
+// collect runs one Collect from the stored cursor, storing each batch as it
+// arrives. It gives up after the configured timeout.
+func (r *runner) collect(ctx context.Context) error {
+	started := time.Now()
+	cursor, err := r.host.ingester.Store.Cursor(ctx, r.cfg.Name)
+	if err != nil {
+		return fmt.Errorf("reading cursor: %w", err)
+	}
+	runCtx, cancel := context.WithTimeoutCause(ctx, time.Duration(r.cfg.Timeout), errHung)
+	defer cancel()
+	batches, items := 0, 0
+	err = r.source.Collect(runCtx, cursor, func(b sdk.Batch) error {
+		// A batch that arrived is stored even during shutdown.
+		if _, err := r.host.ingester.Apply(context.WithoutCancel(ctx), r.cfg.Name, &b); err != nil {
+			return err
+		}
+		batches++
+		items += b.Len()
+		if b.Cursor != "" {
+			cursor = b.Cursor
+		}
+		return nil
+	})
+	r.host.metrics.collectDuration.WithLabelValues(r.cfg.Name).Observe(time.Since(started).Seconds())
+	if err != nil {
+		if context.Cause(runCtx) == errHung && ctx.Err() == nil {
+			return fmt.Errorf("%w after %s (%d batches stored)", errHung, time.Duration(r.cfg.Timeout), batches)
+		}
+		return fmt.Errorf("collect: %w", err)
+	}
+	now := time.Now()
+	r.host.metrics.pluginUp.WithLabelValues(r.cfg.Name).Set(1)
+	r.host.metrics.pluginLastSuccess.WithLabelValues(r.cfg.Name).Set(float64(now.UnixNano()) / 1e9)
+	r.update(func(s *PluginStatus) { s.Up, s.LastSuccess, s.Cursor = true, now, cursor })
+	r.logger.Debug("collect finished", "batches", batches, "items", items, "duration", time.Since(started))
+	return nil
+}
+
+// brokenPlugin reports errors that mean the plugin process cannot be
+// trusted to go on (its connection failed, or it broke the protocol), as
+// opposed to an error its source reported or a batch the store refused.
+func brokenPlugin(err error) bool {
+	switch status.Code(err) {
+	case codes.Unavailable, codes.Internal, codes.Unimplemented, codes.DataLoss:
+		return true
+	}
+	return false
+}
+
+func (r *runner) stop() {
+	if r.client != nil {
+		r.client.Kill()
+		r.logger.Debug("plugin stopped")
+	}
+	r.client, r.source = nil, nil
+	r.host.metrics.pluginUp.WithLabelValues(r.cfg.Name).Set(0)
+	r.update(func(s *PluginStatus) { s.Up, s.PID = false, 0 })
+}

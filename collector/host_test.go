@@ -1,0 +1,287 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/common/model"
+
+	"github.com/commandcenter/commandcenter/collector/store"
+)
+
+// testPlugin is the built testplugin executable, shared by every test.
+var testPlugin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cc-host-test")
+	if err != nil {
+		panic(err)
+	}
+	testPlugin = filepath.Join(dir, "testplugin")
+	if out, err := exec.Command("go", "build", "-o", testPlugin, "./internal/testplugin").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building testplugin: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// syncBuffer is a log destination tests can read while the host writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type harness struct {
+	t       *testing.T
+	store   *store.Store
+	host    *Host
+	metrics *Metrics
+	logs    *syncBuffer
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+func testSource(name string, config map[string]any) PluginConfig {
+	return PluginConfig{Name: name, Path: testPlugin, Config: config,
+		Interval: model.Duration(50 * time.Millisecond), Timeout: model.Duration(5 * time.Second),
+		BackoffInitial: model.Duration(20 * time.Millisecond), BackoffMax: model.Duration(200 * time.Millisecond)}
+}
+
+func startHost(t *testing.T, plugins ...PluginConfig) *harness {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "cc.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	m := NewMetrics(prometheus.NewRegistry())
+	host := NewHost(plugins, &Ingester{Store: st, Metrics: m, Logger: logger}, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &harness{t: t, store: st, host: host, metrics: m, logs: logs, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		host.Run(ctx)
+		close(h.done)
+	}()
+	t.Cleanup(func() {
+		h.stop()
+		st.Close()
+		if t.Failed() {
+			t.Logf("host log:\n%s", logs.String())
+		}
+	})
+	return h
+}
+
+func (h *harness) stop() {
+	h.cancel()
+	select {
+	case <-h.done:
+	case <-time.After(10 * time.Second):
+		h.t.Fatal("host did not stop within 10s")
+	}
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func (h *harness) eventually(what string, timeout time.Duration, cond func() bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("timed out after %s waiting for %s; plugins: %+v", timeout, what, h.host.Plugins())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (h *harness) events(source string) int {
+	var n int
+	acts, _, err := h.store.Activity(context.Background(), store.ActivityQuery{Tenant: "acme", Limit: 100000})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, a := range acts {
+		if a.Source == source {
+			n++
+		}
+	}
+	return n
+}
+
+func (h *harness) cursor(source string) string {
+	c, err := h.store.Cursor(context.Background(), source)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+func TestCollectsEverythingAndKeepsCollecting(t *testing.T) {
+	h := startHost(t, testSource("alpha", map[string]any{"events": 250, "batch": 20}), testSource("beta", map[string]any{"events": 30, "batch": 7}))
+	h.eventually("all events stored", 10*time.Second, func() bool { return h.cursor("alpha") == "250" && h.cursor("beta") == "30" })
+	if n := h.events("alpha"); n != 250 {
+		t.Fatalf("alpha stored %d events, want 250", n)
+	}
+	if got := testutil.ToFloat64(h.metrics.pluginUp.WithLabelValues("alpha")); got != 1 {
+		t.Fatalf("plugin_up = %v", got)
+	}
+	if got := testutil.ToFloat64(h.metrics.ingestedEvents.WithLabelValues("beta", "metrics.updated")); got != 30 {
+		t.Fatalf("ingested_events_total{beta} = %v", got)
+	}
+	// Plugin log lines reach the host's log, tagged with the plugin's name.
+	h.eventually("plugin log forwarded", 5*time.Second, func() bool {
+		return strings.Contains(h.logs.String(), `msg="collect starting" plugin=alpha`)
+	})
+}
+
+func TestKilledPluginResumesWithoutLossOrDuplicates(t *testing.T) {
+	h := startHost(t, testSource("victim", map[string]any{"events": 3000, "batch": 50, "delay_ms": 15}))
+	h.eventually("some batches stored", 10*time.Second, func() bool { c := h.cursor("victim"); return c != "" && c != "50" })
+	pid := h.host.Plugins()[0].PID
+	if pid == 0 {
+		t.Fatal("no pid for the running plugin")
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	h.eventually("all events after restart", 30*time.Second, func() bool { return h.cursor("victim") == "3000" })
+	if n := h.events("victim"); n != 3000 {
+		t.Fatalf("stored %d events, want 3000", n)
+	}
+	if d := testutil.ToFloat64(h.metrics.duplicates.WithLabelValues("victim")); d != 0 {
+		t.Fatalf("%v events were sent again after the restart: the cursor was not respected", d)
+	}
+	if r := testutil.ToFloat64(h.metrics.pluginRestarts.WithLabelValues("victim")); r < 1 {
+		t.Fatalf("restarts_total = %v, want >= 1", r)
+	}
+	if st := h.host.Plugins()[0]; st.PID == pid || st.Restarts < 1 {
+		t.Fatalf("status after restart: %+v", st)
+	}
+}
+
+func TestHungPluginIsKilledAndRestarted(t *testing.T) {
+	p := testSource("sloth", map[string]any{"events": 100, "batch": 10, "hang_after": 3})
+	p.Timeout = model.Duration(300 * time.Millisecond)
+	h := startHost(t, p, testSource("healthy", map[string]any{"events": 40, "batch": 10}))
+	// Each run stores three batches before hanging; restarts carry it through.
+	h.eventually("hung plugin finishes across restarts", 30*time.Second, func() bool { return h.cursor("sloth") == "100" })
+	if r := testutil.ToFloat64(h.metrics.pluginRestarts.WithLabelValues("sloth")); r < 3 {
+		t.Fatalf("restarts_total = %v, want >= 3", r)
+	}
+	if c := h.cursor("healthy"); c != "40" {
+		t.Fatalf("the healthy plugin was held up: cursor %q", c)
+	}
+	if !strings.Contains(h.logs.String(), "collect timed out") {
+		t.Fatal("no log line says the plugin timed out")
+	}
+}
+
+func TestPluginExitingMidStreamIsRestarted(t *testing.T) {
+	h := startHost(t, testSource("quitter", map[string]any{"events": 60, "batch": 10, "exit_after": 2}))
+	h.eventually("done across restarts", 30*time.Second, func() bool { return h.cursor("quitter") == "60" })
+	if n := h.events("quitter"); n != 60 {
+		t.Fatalf("stored %d, want 60", n)
+	}
+}
+
+func TestGarbageIsRejectedAndNothingStored(t *testing.T) {
+	h := startHost(t, testSource("junk", map[string]any{"events": 30, "batch": 10, "garbage": true}), testSource("fine", map[string]any{"events": 10}))
+	h.eventually("rejections counted", 10*time.Second, func() bool {
+		return testutil.ToFloat64(h.metrics.rejected.WithLabelValues("junk", "invalid_kind")) >= 2
+	})
+	if c := h.cursor("junk"); c != "" {
+		t.Fatalf("cursor advanced to %q on rejected batches", c)
+	}
+	if n := h.events("junk"); n != 0 {
+		t.Fatalf("%d garbage events stored", n)
+	}
+	h.eventually("the other plugin unaffected", 10*time.Second, func() bool { return h.cursor("fine") == "10" })
+	if st := h.host.Plugins()[0]; !strings.Contains(st.LastError, `unknown kind "garbage!"`) {
+		t.Fatalf("last_error = %q", st.LastError)
+	}
+}
+
+func TestChecksumPin(t *testing.T) {
+	body, err := os.ReadFile(testPlugin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(body)
+	good := testSource("pinned", map[string]any{"events": 5})
+	good.SHA256 = hex.EncodeToString(sum[:])
+	bad := testSource("tampered", map[string]any{"events": 5})
+	bad.SHA256 = strings.Repeat("0", 64)
+	h := startHost(t, good, bad)
+	h.eventually("pinned plugin runs", 10*time.Second, func() bool { return h.cursor("pinned") == "5" })
+	h.eventually("tampered plugin refused", 10*time.Second, func() bool {
+		return strings.Contains(h.host.Plugins()[1].LastError, "checksum")
+	})
+	if h.host.Plugins()[1].Up || h.cursor("tampered") != "" {
+		t.Fatal("a plugin with the wrong checksum ran")
+	}
+}
+
+func TestShutdownStopsEveryChild(t *testing.T) {
+	h := startHost(t, testSource("a", map[string]any{"events": 100000, "batch": 10, "delay_ms": 50}), testSource("b", map[string]any{"events": 100000, "batch": 10, "delay_ms": 50}))
+	h.eventually("both running", 10*time.Second, func() bool {
+		ps := h.host.Plugins()
+		return ps[0].PID != 0 && ps[1].PID != 0 && h.cursor("a") != "" && h.cursor("b") != ""
+	})
+	pids := []int{h.host.Plugins()[0].PID, h.host.Plugins()[1].PID}
+	h.stop()
+	for _, pid := range pids {
+		// Signal 0 probes for the process; reaped children are gone.
+		if err := syscall.Kill(pid, 0); err == nil {
+			t.Errorf("plugin pid %d still running after shutdown", pid)
+		}
+	}
+	// The batch in flight was finished: the cursor matches what is stored.
+	for _, name := range []string{"a", "b"} {
+		if c := h.cursor(name); c != fmt.Sprint(h.events(name)) {
+			t.Errorf("%s: cursor %s but %d events stored", name, c, h.events(name))
+		}
+	}
+}
+
+func TestUnhealthySourceIsReported(t *testing.T) {
+	h := startHost(t, testSource("sick", map[string]any{"events": 1, "unhealthy": "API answered 401: token rejected"}))
+	h.eventually("health reported", 10*time.Second, func() bool {
+		st := h.host.Plugins()[0]
+		return st.Healthy != nil && !*st.Healthy && strings.Contains(st.HealthMessage, "401")
+	})
+}
+
+func TestBadPluginConfigNamesTheField(t *testing.T) {
+	h := startHost(t, testSource("misconfigured", map[string]any{"events": "many"}))
+	h.eventually("configure error", 10*time.Second, func() bool {
+		return strings.Contains(h.host.Plugins()[0].LastError, "events: must be a int")
+	})
+}

@@ -1,0 +1,43 @@
+package collector
+
+import (
+	"context"
+	"io"
+	"log/slog"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// pluginLogger gives go-plugin an hclog.Logger whose every line (the
+// plugin's own stderr included) lands in the host's slog log, tagged with
+// the plugin's name.
+func pluginLogger(logger *slog.Logger, plugin string) hclog.Logger {
+	level := hclog.Info
+	if logger.Enabled(context.Background(), slog.LevelDebug) {
+		level = hclog.Debug
+	}
+	l := hclog.NewInterceptLogger(&hclog.LoggerOptions{Name: plugin, Output: io.Discard, Level: level})
+	l.RegisterSink(slogSink{logger: logger.With("plugin", plugin), level: level})
+	return l
+}
+
+type slogSink struct {
+	logger *slog.Logger
+	level  hclog.Level
+}
+
+var slogLevels = map[hclog.Level]slog.Level{
+	hclog.Trace: slog.LevelDebug - 4, hclog.Debug: slog.LevelDebug, hclog.Info: slog.LevelInfo,
+	hclog.Warn: slog.LevelWarn, hclog.Error: slog.LevelError,
+}
+
+func (s slogSink) Accept(_ string, level hclog.Level, msg string, args ...any) {
+	if level < s.level {
+		return
+	}
+	l, ok := slogLevels[level]
+	if !ok {
+		l = slog.LevelInfo
+	}
+	s.logger.Log(context.Background(), l, msg, args...)
+}
