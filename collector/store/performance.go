@@ -71,7 +71,7 @@ func (s *Store) Performance(ctx context.Context, q PerformanceQuery) ([]Performa
 			return nil, err
 		}
 		r.Cost.Currency, r.Revenue.Currency = r.Currency, r.Currency
-		r.computeRatios()
+		r = r.Ratios()
 		if q.MaxCPM != nil && (r.CPM == nil || *r.CPM > *q.MaxCPM) {
 			continue
 		}
@@ -102,7 +102,8 @@ func ratio(num, den float64) *float64 {
 	return &v
 }
 
-func (r *PerformanceRow) computeRatios() {
+// Ratios returns r with CPM, CTR and ROI computed from its integer sums.
+func (r PerformanceRow) Ratios() PerformanceRow {
 	cost := Major(r.Cost.Minor, r.Currency)
 	switch {
 	case r.Impressions > 0:
@@ -112,4 +113,5 @@ func (r *PerformanceRow) computeRatios() {
 	}
 	r.CTR = ratio(float64(r.Clicks), float64(r.Impressions))
 	r.ROI = ratio(float64(r.Revenue.Minor-r.Cost.Minor), float64(r.Cost.Minor))
+	return r
 }

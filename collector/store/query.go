@@ -229,3 +229,29 @@ func (s *Store) Tenants(ctx context.Context) ([]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// CampaignDayViews is a campaign's views on one platform on one day.
+type CampaignDayViews struct {
+	Campaign, Platform string
+	Views              int64
+}
+
+// DailyViews sums a tenant's views per campaign and platform on day
+// (YYYY-MM-DD), through the performance index.
+func (s *Store) DailyViews(ctx context.Context, tenant, day string) ([]CampaignDayViews, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT campaign, platform, sum(views) FROM daily_metrics INDEXED BY daily_metrics_performance
+		WHERE tenant = ? AND day = ? GROUP BY campaign, platform ORDER BY campaign, platform`, tenant, day)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CampaignDayViews
+	for rows.Next() {
+		var v CampaignDayViews
+		if err := rows.Scan(&v.Campaign, &v.Platform, &v.Views); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -19,9 +19,9 @@ type config struct {
 	Events    int    `json:"events"`
 	Batch     int    `json:"batch"`
 	DelayMS   int    `json:"delay_ms"`
-	HangAfter int    `json:"hang_after"`  // batches, then block forever
-	Garbage   bool   `json:"garbage"`     // every batch has an unknown kind
-	ExitAfter int    `json:"exit_after"`  // batches, then exit(3)
+	HangAfter int    `json:"hang_after"` // batches, then block forever
+	Garbage   bool   `json:"garbage"`    // every batch has an unknown kind
+	ExitAfter int    `json:"exit_after"` // batches, then exit(3)
 	Tenant    string `json:"tenant"`
 	Unhealthy string `json:"unhealthy"`
 }

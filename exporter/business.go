@@ -1,0 +1,358 @@
+// Package exporter serves commandcenter's /metrics: business gauges derived
+// from the store (built with VictoriaMetrics/metrics, which handles large,
+// dynamic series sets quickly) and the process's own operational metrics
+// (client_golang), in one Prometheus text exposition.
+package exporter
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/commandcenter/commandcenter/collector/store"
+	"github.com/commandcenter/commandcenter/plugins/sdk"
+)
+
+const ns = "commandcenter_"
+
+// Options tune the business metrics.
+type Options struct {
+	// UpcomingWindow: a scheduled video due within it counts as upcoming.
+	UpcomingWindow time.Duration
+	// ContractExpiredLookback keeps expiry series of contracts that expired
+	// this recently.
+	ContractExpiredLookback time.Duration
+	// MinRefresh bounds how often the store is read again after changes.
+	MinRefresh time.Duration
+	// MaxAge forces a refresh this often, for counts that move with time
+	// (overdue payments, upcoming videos).
+	MaxAge time.Duration
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+func (o *Options) defaults() {
+	if o.UpcomingWindow == 0 {
+		o.UpcomingWindow = 7 * 24 * time.Hour
+	}
+	if o.ContractExpiredLookback == 0 {
+		o.ContractExpiredLookback = 30 * 24 * time.Hour
+	}
+	if o.MinRefresh == 0 {
+		o.MinRefresh = time.Second
+	}
+	if o.MaxAge == 0 {
+		o.MaxAge = 15 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// Business holds the business metric families and keeps them current.
+type Business struct {
+	store *store.Store
+	opts  Options
+
+	mu       sync.Mutex // one refresh at a time; writers hold it too
+	families []*family
+	f        businessFamilies
+	lastGen  uint64
+	lastAt   time.Time
+	lastErr  error
+}
+
+type businessFamilies struct {
+	paymentsOpen, paymentsOpenAmount, paymentsOverdue, paymentDue                 *family
+	videos, videosUpcoming, videoDue, reviewQueue, reviewOldest                   *family
+	campaigns, influencers, contracts, contractExpiry, contractSent, campaignInfo *family
+	revenue, cost, impressions, views, clicks, engagements                        *family
+	campaignCPM, campaignCPMTarget, campaignViewsDaily, campaignLastMetrics       *family
+	scraperLastSuccess, scraperRuns, scraperErrors, scraperSelectorUpdates        *family
+}
+
+// NewBusiness prepares the families; call Refresh or Run to fill them.
+func NewBusiness(st *store.Store, opts Options) *Business {
+	opts.defaults()
+	b := &Business{store: st, opts: opts}
+	f := &b.f
+	add := func(fam *family) *family { b.families = append(b.families, fam); return fam }
+	g, c := "gauge", "counter"
+	f.paymentsOpen = add(newFamily(ns+"payments_open", g, "Open (unpaid) payments.", "tenant", "currency"))
+	f.paymentsOpenAmount = add(newFamily(ns+"payments_open_amount", g, "Sum of open payments, in major currency units.", "tenant", "currency"))
+	f.paymentsOverdue = add(newFamily(ns+"payments_overdue", g, "Open payments past their due date.", "tenant", "currency"))
+	f.paymentDue = add(newFamily(ns+"payment_due_timestamp_seconds", g, "Due date of each open payment.", "tenant", "payment", "influencer", "campaign", "currency"))
+	f.videos = add(newFamily(ns+"videos", g, "Videos by status.", "tenant", "status"))
+	f.videosUpcoming = add(newFamily(ns+"videos_upcoming", g, "Scheduled videos due within the upcoming window.", "tenant"))
+	f.videoDue = add(newFamily(ns+"video_due_timestamp_seconds", g, "Due date of each scheduled video not yet uploaded.", "tenant", "video", "influencer", "campaign", "platform"))
+	f.reviewQueue = add(newFamily(ns+"video_review_queue", g, "Videos submitted and waiting for review.", "tenant"))
+	f.reviewOldest = add(newFamily(ns+"video_review_oldest_submitted_timestamp_seconds", g, "When the oldest video in the review queue was submitted.", "tenant"))
+	f.campaigns = add(newFamily(ns+"campaigns", g, "Campaigns by status.", "tenant", "status"))
+	f.influencers = add(newFamily(ns+"influencers", g, "Influencers by status (pending_signature included).", "tenant", "status"))
+	f.contracts = add(newFamily(ns+"contracts", g, "Contracts by status.", "tenant", "status"))
+	f.contractExpiry = add(newFamily(ns+"contract_expiry_timestamp_seconds", g, "Expiry of each signed contract, unexpired or recently expired.", "tenant", "contract", "influencer", "campaign"))
+	f.contractSent = add(newFamily(ns+"contract_sent_timestamp_seconds", g, "When each contract awaiting signature was sent.", "tenant", "contract", "influencer"))
+	f.campaignInfo = add(newFamily(ns+"campaign_info", g, "Campaign metadata; always 1.", "tenant", "campaign", "name", "status"))
+	f.revenue = add(newFamily(ns+"revenue", g, "Revenue over all daily metrics, in major currency units.", "tenant", "currency"))
+	f.cost = add(newFamily(ns+"cost", g, "Cost over all daily metrics, in major currency units.", "tenant", "currency"))
+	f.impressions = add(newFamily(ns+"platform_impressions", g, "Impressions over all daily metrics.", "tenant", "platform"))
+	f.views = add(newFamily(ns+"platform_views", g, "Views over all daily metrics.", "tenant", "platform"))
+	f.clicks = add(newFamily(ns+"platform_clicks", g, "Clicks over all daily metrics.", "tenant", "platform"))
+	f.engagements = add(newFamily(ns+"platform_engagements", g, "Likes, comments and shares over all daily metrics.", "tenant", "platform"))
+	f.campaignCPM = add(newFamily(ns+"campaign_cpm", g, "Cost per thousand impressions (views where the platform reports no impressions) so far, major units.", "tenant", "campaign", "platform", "currency"))
+	f.campaignCPMTarget = add(newFamily(ns+"campaign_cpm_target", g, "The campaign's CPM target, major units.", "tenant", "campaign", "currency"))
+	f.campaignViewsDaily = add(newFamily(ns+"campaign_views_daily", g, "Views on the last complete UTC day.", "tenant", "campaign", "platform"))
+	f.campaignLastMetrics = add(newFamily(ns+"campaign_last_metrics_timestamp_seconds", g, "When performance data for the campaign last arrived.", "tenant", "campaign"))
+	f.scraperLastSuccess = add(newFamily(ns+"scraper_last_success_timestamp_seconds", g, "When the scraper last read the target successfully.", "tenant", "target"))
+	f.scraperRuns = add(newFamily(ns+"scraper_runs_total", c, "Scraper runs by outcome.", "tenant", "target", "status"))
+	f.scraperErrors = add(newFamily(ns+"scraper_errors_total", c, "Errors the scraper reported.", "tenant", "target"))
+	f.scraperSelectorUpdates = add(newFamily(ns+"scraper_selector_updates_total", c, "Times a target's selectors were updated.", "tenant", "target"))
+	return b
+}
+
+// Run keeps the metrics current until ctx ends: after every store change
+// (at most once per MinRefresh) and at least every MaxAge.
+func (b *Business) Run(ctx context.Context) {
+	changes, stop := b.store.Subscribe()
+	defer stop()
+	tick := time.NewTicker(b.opts.MaxAge)
+	defer tick.Stop()
+	for {
+		if err := b.Refresh(ctx); err != nil && ctx.Err() == nil {
+			b.opts.Logger.Error("refreshing business metrics", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-changes:
+		case <-tick.C:
+		}
+		// Coalesce bursts of batches into one refresh.
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(b.opts.MinRefresh):
+		}
+	}
+}
+
+// Refresh reads the store and updates every family.
+func (b *Business) Refresh(ctx context.Context) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	gen := b.store.Generation()
+	for _, f := range b.families {
+		f.begin()
+	}
+	err := b.fill(ctx, b.opts.Now())
+	if err != nil {
+		// Keep the last good values rather than dropping every series.
+		for _, f := range b.families {
+			f.next = nil
+		}
+		b.lastErr = err
+		return err
+	}
+	for _, f := range b.families {
+		f.end()
+	}
+	b.lastGen, b.lastAt, b.lastErr = gen, b.opts.Now(), nil
+	return nil
+}
+
+// WritePrometheus writes every business series in text exposition format.
+func (b *Business) WritePrometheus(w io.Writer) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, f := range b.families {
+		f.write(w)
+	}
+}
+
+func unixSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+
+type tenantCurrency struct{ tenant, currency string }
+
+func (b *Business) fill(ctx context.Context, now time.Time) error {
+	f := &b.f
+	counts, err := b.store.StatusCounts(ctx, "")
+	if err != nil {
+		return err
+	}
+	byType := map[string]*family{sdk.EntityVideo: f.videos, sdk.EntityCampaign: f.campaigns, sdk.EntityInfluencer: f.influencers, sdk.EntityContract: f.contracts}
+	for _, c := range counts {
+		if fam := byType[c.Type]; fam != nil {
+			fam.setValue(float64(c.Count), c.Tenant, c.Status)
+		}
+	}
+
+	payments, err := b.store.Items(ctx, store.ItemQuery{Type: sdk.EntityPayment, Statuses: []string{"open"}})
+	if err != nil {
+		return err
+	}
+	open, amount, overdue := map[tenantCurrency]int{}, map[tenantCurrency]int64{}, map[tenantCurrency]int{}
+	for _, p := range payments {
+		k := tenantCurrency{p.Tenant, p.Amount.Currency}
+		open[k]++
+		amount[k] += p.Amount.Minor
+		if !p.DueAt.IsZero() {
+			f.paymentDue.setValue(unixSeconds(p.DueAt), p.Tenant, p.ID, p.Influencer, p.Campaign, p.Amount.Currency)
+			if p.DueAt.Before(now) {
+				overdue[k]++
+			}
+		}
+	}
+	for k, n := range open {
+		f.paymentsOpen.setValue(float64(n), k.tenant, k.currency)
+		f.paymentsOpenAmount.setValue(store.Major(amount[k], k.currency), k.tenant, k.currency)
+		f.paymentsOverdue.setValue(float64(overdue[k]), k.tenant, k.currency)
+	}
+
+	tenants, err := b.store.Tenants(ctx)
+	if err != nil {
+		return err
+	}
+	upcoming, queue, oldest := map[string]int{}, map[string]int{}, map[string]time.Time{}
+	videos, err := b.store.Items(ctx, store.ItemQuery{Type: sdk.EntityVideo, Statuses: []string{"scheduled", "submitted"}})
+	if err != nil {
+		return err
+	}
+	for _, v := range videos {
+		switch v.Status {
+		case "scheduled":
+			if v.DueAt.IsZero() {
+				continue
+			}
+			f.videoDue.setValue(unixSeconds(v.DueAt), v.Tenant, v.ID, v.Influencer, v.Campaign, v.Platform)
+			if v.DueAt.After(now) && v.DueAt.Before(now.Add(b.opts.UpcomingWindow)) {
+				upcoming[v.Tenant]++
+			}
+		case "submitted":
+			queue[v.Tenant]++
+			if o, ok := oldest[v.Tenant]; !ok || v.StatusSince.Before(o) {
+				oldest[v.Tenant] = v.StatusSince
+			}
+		}
+	}
+	for _, t := range tenants {
+		f.videosUpcoming.setValue(float64(upcoming[t]), t)
+		f.reviewQueue.setValue(float64(queue[t]), t)
+		if o, ok := oldest[t]; ok {
+			f.reviewOldest.setValue(unixSeconds(o), t)
+		}
+	}
+
+	contracts, err := b.store.Items(ctx, store.ItemQuery{Type: sdk.EntityContract, Statuses: []string{"signed", "pending_signature"}})
+	if err != nil {
+		return err
+	}
+	for _, c := range contracts {
+		switch {
+		case c.Status == "pending_signature":
+			f.contractSent.setValue(unixSeconds(c.StatusSince), c.Tenant, c.ID, c.Influencer)
+		case !c.DueAt.IsZero() && c.DueAt.After(now.Add(-b.opts.ContractExpiredLookback)):
+			f.contractExpiry.setValue(unixSeconds(c.DueAt), c.Tenant, c.ID, c.Influencer, c.Campaign)
+		}
+	}
+
+	campaigns, err := b.store.Items(ctx, store.ItemQuery{Type: sdk.EntityCampaign, WithAttrs: true})
+	if err != nil {
+		return err
+	}
+	for _, c := range campaigns {
+		f.campaignInfo.setValue(1, c.Tenant, c.ID, c.Name, c.Status)
+		var attrs struct {
+			CPMTarget *sdk.Money `json:"cpm_target"`
+		}
+		if len(c.Attrs) > 0 && json.Unmarshal(c.Attrs, &attrs) == nil && attrs.CPMTarget != nil {
+			f.campaignCPMTarget.setValue(store.Major(attrs.CPMTarget.Minor, attrs.CPMTarget.Currency), c.Tenant, c.ID, attrs.CPMTarget.Currency)
+		}
+	}
+
+	if err := b.fillPerformance(ctx, tenants, now); err != nil {
+		return err
+	}
+	return b.fillScraper(ctx)
+}
+
+func (b *Business) fillPerformance(ctx context.Context, tenants []string, now time.Time) error {
+	f := &b.f
+	totals, err := b.store.CampaignTotals(ctx, "")
+	if err != nil {
+		return err
+	}
+	type tenantPlatform struct{ tenant, platform string }
+	type campaignKey struct{ tenant, campaign string }
+	revenue, cost := map[tenantCurrency]int64{}, map[tenantCurrency]int64{}
+	impressions, views, clicks, engagements := map[tenantPlatform]int64{}, map[tenantPlatform]int64{}, map[tenantPlatform]int64{}, map[tenantPlatform]int64{}
+	lastMetrics := map[campaignKey]time.Time{}
+	for _, t := range totals {
+		tc, tp := tenantCurrency{t.Tenant, t.Currency}, tenantPlatform{t.Tenant, t.Platform}
+		revenue[tc] += t.RevenueMinor
+		cost[tc] += t.CostMinor
+		impressions[tp] += t.Impressions
+		views[tp] += t.Views
+		clicks[tp] += t.Clicks
+		engagements[tp] += t.Engagements
+		row := store.PerformanceRow{Currency: t.Currency, Impressions: t.Impressions, Views: t.Views,
+			Cost: sdk.Money{Minor: t.CostMinor, Currency: t.Currency}, Revenue: sdk.Money{Minor: t.RevenueMinor, Currency: t.Currency}}
+		if cpm := row.Ratios().CPM; cpm != nil && t.Currency != "" {
+			f.campaignCPM.setValue(*cpm, t.Tenant, t.Campaign, t.Platform, t.Currency)
+		}
+		k := campaignKey{t.Tenant, t.Campaign}
+		if t.UpdatedAt.After(lastMetrics[k]) {
+			lastMetrics[k] = t.UpdatedAt
+		}
+	}
+	for k, v := range revenue {
+		if k.currency == "" {
+			continue
+		}
+		f.revenue.setValue(store.Major(v, k.currency), k.tenant, k.currency)
+		f.cost.setValue(store.Major(cost[k], k.currency), k.tenant, k.currency)
+	}
+	for k := range impressions {
+		f.impressions.setValue(float64(impressions[k]), k.tenant, k.platform)
+		f.views.setValue(float64(views[k]), k.tenant, k.platform)
+		f.clicks.setValue(float64(clicks[k]), k.tenant, k.platform)
+		f.engagements.setValue(float64(engagements[k]), k.tenant, k.platform)
+	}
+	for k, at := range lastMetrics {
+		f.campaignLastMetrics.setValue(unixSeconds(at), k.tenant, k.campaign)
+	}
+	yesterday := now.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	for _, t := range tenants {
+		daily, err := b.store.DailyViews(ctx, t, yesterday)
+		if err != nil {
+			return err
+		}
+		for _, d := range daily {
+			f.campaignViewsDaily.setValue(float64(d.Views), t, d.Campaign, d.Platform)
+		}
+	}
+	return nil
+}
+
+func (b *Business) fillScraper(ctx context.Context) error {
+	f := &b.f
+	stats, err := b.store.ScraperStats(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, s := range stats {
+		if !s.LastSuccessAt.IsZero() {
+			f.scraperLastSuccess.setValue(unixSeconds(s.LastSuccessAt), s.Tenant, s.Target)
+		}
+		f.scraperRuns.setValue(float64(s.RunsOK), s.Tenant, s.Target, "ok")
+		f.scraperRuns.setValue(float64(s.RunsFailed), s.Tenant, s.Target, "failed")
+		f.scraperErrors.setValue(float64(s.Errors), s.Tenant, s.Target)
+		f.scraperSelectorUpdates.setValue(float64(s.SelectorUpdates), s.Tenant, s.Target)
+	}
+	return nil
+}

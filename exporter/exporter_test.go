@@ -1,0 +1,133 @@
+package exporter
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/commandcenter/commandcenter/collector/store"
+	"github.com/commandcenter/commandcenter/collector/store/storetest"
+	"github.com/commandcenter/commandcenter/plugins/sdk"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata golden files")
+
+func fixtureBusiness(t *testing.T) (*store.Store, *Business) {
+	t.Helper()
+	st := storetest.Open(t)
+	b := NewBusiness(st, Options{Now: func() time.Time { return storetest.Now }})
+	if err := b.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st, b
+}
+
+func TestBusinessMetricsMatchGolden(t *testing.T) {
+	_, b := fixtureBusiness(t)
+	var buf bytes.Buffer
+	b.WritePrometheus(&buf)
+	golden := "testdata/business.prom"
+	if *update {
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != string(want) {
+		t.Fatalf("business metrics differ from %s (run go test ./exporter -update to accept):\n%s", golden, buf.String())
+	}
+}
+
+func TestPaidPaymentLosesItsDeadlineSeries(t *testing.T) {
+	st, b := fixtureBusiness(t)
+	const series = `commandcenter_payment_due_timestamp_seconds{tenant="acme",payment="pay-soon"`
+	var before bytes.Buffer
+	b.WritePrometheus(&before)
+	if !strings.Contains(before.String(), series) {
+		t.Fatal("open payment has no deadline series")
+	}
+	paid := sdk.Batch{Entities: []sdk.Entity{{Tenant: "acme", Type: "payment", ID: "pay-soon", Influencer: "luna", Campaign: "summer",
+		Status: "paid", DueAt: storetest.Now.Add(30 * time.Minute), Amount: &sdk.Money{Minor: 120050, Currency: "EUR"}}}}
+	if _, err := st.Apply(context.Background(), "fixture", &paid); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var after bytes.Buffer
+	b.WritePrometheus(&after)
+	if strings.Contains(after.String(), series) {
+		t.Fatal("paid payment still has a deadline series")
+	}
+	if !strings.Contains(after.String(), `commandcenter_payments_open{tenant="acme",currency="EUR"} 1`) {
+		t.Fatalf("open payments not recounted:\n%s", after.String())
+	}
+}
+
+func TestLabelValuesAreEscaped(t *testing.T) {
+	f := newFamily("x", "gauge", "h", "name")
+	f.begin()
+	f.setValue(1, "a \"quoted\" \\ name\nline")
+	f.end()
+	var buf bytes.Buffer
+	f.write(&buf)
+	if want := `x{name="a \"quoted\" \\ name\nline"} 1`; !strings.Contains(buf.String(), want) {
+		t.Fatalf("got %q, want a line %q", buf.String(), want)
+	}
+}
+
+// promtool finds promtool; under CI its absence is a failure, not a skip.
+func promtool(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("promtool not installed (make test installs Debian's prometheus package)")
+		}
+		t.Skip("promtool not installed; run make test")
+	}
+	return path
+}
+
+func TestExpositionPassesPromtoolCheckMetrics(t *testing.T) {
+	st, b := fixtureBusiness(t)
+	reg := prometheus.NewRegistry()
+	RegisterOperational(reg, st)
+	rec := httptest.NewRecorder()
+	Handler(reg, b, nil).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{"commandcenter_store_size_bytes", "commandcenter_build_info", "go_goroutines", "commandcenter_payments_overdue"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("exposition lacks %s", want)
+		}
+	}
+	cmd := exec.Command(promtool(t), "check", "metrics")
+	cmd.Stdin = strings.NewReader(body)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("promtool check metrics: %v\n%s", err, out)
+	}
+}
+
+func TestGzipWhenAsked(t *testing.T) {
+	st, b := fixtureBusiness(t)
+	reg := prometheus.NewRegistry()
+	RegisterOperational(reg, st)
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	rec := httptest.NewRecorder()
+	Handler(reg, b, nil).ServeHTTP(rec, req)
+	if rec.Header().Get("Content-Encoding") != "gzip" || !bytes.HasPrefix(rec.Body.Bytes(), []byte{0x1f, 0x8b}) {
+		t.Fatal("not gzipped")
+	}
+}
