@@ -177,74 +177,50 @@ func (b *Business) WritePrometheus(w io.Writer) {
 
 func unixSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 
-type tenantCurrency struct{ tenant, currency string }
-
 func (b *Business) fill(ctx context.Context, now time.Time) error {
 	f := &b.f
-	counts, err := b.store.StatusCounts(ctx, "")
+	w, err := b.store.LoadWorkload(ctx, "")
 	if err != nil {
 		return err
 	}
 	byType := map[string]*family{sdk.EntityVideo: f.videos, sdk.EntityCampaign: f.campaigns, sdk.EntityInfluencer: f.influencers, sdk.EntityContract: f.contracts}
-	for _, c := range counts {
+	for _, c := range w.Counts {
 		if fam := byType[c.Type]; fam != nil {
 			fam.setValue(float64(c.Count), c.Tenant, c.Status)
 		}
 	}
-
-	payments, err := b.store.Items(ctx, store.ItemQuery{Type: sdk.EntityPayment, Statuses: []string{"open"}})
-	if err != nil {
-		return err
+	for tenant, st := range w.Summarize(now, b.opts.UpcomingWindow) {
+		for _, p := range st.Payments {
+			f.paymentsOpen.setValue(float64(p.Open), tenant, p.Currency)
+			f.paymentsOpenAmount.setValue(store.Major(p.Amount.Minor, p.Currency), tenant, p.Currency)
+			f.paymentsOverdue.setValue(float64(p.Overdue), tenant, p.Currency)
+		}
+		f.videosUpcoming.setValue(float64(st.VideosUpcoming), tenant)
+		f.reviewQueue.setValue(float64(st.ReviewQueue), tenant)
+		if !st.ReviewOldest.IsZero() {
+			f.reviewOldest.setValue(unixSeconds(st.ReviewOldest), tenant)
+		}
+		for _, p := range st.Platforms {
+			f.impressions.setValue(float64(p.Impressions), tenant, p.Platform)
+			f.views.setValue(float64(p.Views), tenant, p.Platform)
+			f.clicks.setValue(float64(p.Clicks), tenant, p.Platform)
+			f.engagements.setValue(float64(p.Engagements), tenant, p.Platform)
+		}
+		for _, m := range st.Revenue {
+			f.revenue.setValue(store.Major(m.Minor, m.Currency), tenant, m.Currency)
+		}
+		for _, m := range st.Cost {
+			f.cost.setValue(store.Major(m.Minor, m.Currency), tenant, m.Currency)
+		}
 	}
-	open, amount, overdue := map[tenantCurrency]int{}, map[tenantCurrency]int64{}, map[tenantCurrency]int{}
-	for _, p := range payments {
-		k := tenantCurrency{p.Tenant, p.Amount.Currency}
-		open[k]++
-		amount[k] += p.Amount.Minor
+	for _, p := range w.OpenPayments {
 		if !p.DueAt.IsZero() {
 			f.paymentDue.setValue(unixSeconds(p.DueAt), p.Tenant, p.ID, p.Influencer, p.Campaign, p.Amount.Currency)
-			if p.DueAt.Before(now) {
-				overdue[k]++
-			}
 		}
 	}
-	for k, n := range open {
-		f.paymentsOpen.setValue(float64(n), k.tenant, k.currency)
-		f.paymentsOpenAmount.setValue(store.Major(amount[k], k.currency), k.tenant, k.currency)
-		f.paymentsOverdue.setValue(float64(overdue[k]), k.tenant, k.currency)
-	}
-
-	tenants, err := b.store.Tenants(ctx)
-	if err != nil {
-		return err
-	}
-	upcoming, queue, oldest := map[string]int{}, map[string]int{}, map[string]time.Time{}
-	videos, err := b.store.Items(ctx, store.ItemQuery{Type: sdk.EntityVideo, Statuses: []string{"scheduled", "submitted"}})
-	if err != nil {
-		return err
-	}
-	for _, v := range videos {
-		switch v.Status {
-		case "scheduled":
-			if v.DueAt.IsZero() {
-				continue
-			}
+	for _, v := range w.Videos {
+		if v.Status == "scheduled" && !v.DueAt.IsZero() {
 			f.videoDue.setValue(unixSeconds(v.DueAt), v.Tenant, v.ID, v.Influencer, v.Campaign, v.Platform)
-			if v.DueAt.After(now) && v.DueAt.Before(now.Add(b.opts.UpcomingWindow)) {
-				upcoming[v.Tenant]++
-			}
-		case "submitted":
-			queue[v.Tenant]++
-			if o, ok := oldest[v.Tenant]; !ok || v.StatusSince.Before(o) {
-				oldest[v.Tenant] = v.StatusSince
-			}
-		}
-	}
-	for _, t := range tenants {
-		f.videosUpcoming.setValue(float64(upcoming[t]), t)
-		f.reviewQueue.setValue(float64(queue[t]), t)
-		if o, ok := oldest[t]; ok {
-			f.reviewOldest.setValue(unixSeconds(o), t)
 		}
 	}
 
@@ -274,34 +250,23 @@ func (b *Business) fill(ctx context.Context, now time.Time) error {
 			f.campaignCPMTarget.setValue(store.Major(attrs.CPMTarget.Minor, attrs.CPMTarget.Currency), c.Tenant, c.ID, attrs.CPMTarget.Currency)
 		}
 	}
-
-	if err := b.fillPerformance(ctx, tenants, now); err != nil {
+	if err := b.fillCampaigns(ctx, w.Totals, now); err != nil {
 		return err
 	}
 	return b.fillScraper(ctx)
 }
 
-func (b *Business) fillPerformance(ctx context.Context, tenants []string, now time.Time) error {
+// fillCampaigns sets per-campaign performance: CPM so far, freshness and
+// views on the last complete day.
+func (b *Business) fillCampaigns(ctx context.Context, totals []store.CampaignTotal, now time.Time) error {
 	f := &b.f
-	totals, err := b.store.CampaignTotals(ctx, "")
-	if err != nil {
-		return err
-	}
-	type tenantPlatform struct{ tenant, platform string }
 	type campaignKey struct{ tenant, campaign string }
-	revenue, cost := map[tenantCurrency]int64{}, map[tenantCurrency]int64{}
-	impressions, views, clicks, engagements := map[tenantPlatform]int64{}, map[tenantPlatform]int64{}, map[tenantPlatform]int64{}, map[tenantPlatform]int64{}
 	lastMetrics := map[campaignKey]time.Time{}
+	tenants := map[string]bool{}
 	for _, t := range totals {
-		tc, tp := tenantCurrency{t.Tenant, t.Currency}, tenantPlatform{t.Tenant, t.Platform}
-		revenue[tc] += t.RevenueMinor
-		cost[tc] += t.CostMinor
-		impressions[tp] += t.Impressions
-		views[tp] += t.Views
-		clicks[tp] += t.Clicks
-		engagements[tp] += t.Engagements
+		tenants[t.Tenant] = true
 		row := store.PerformanceRow{Currency: t.Currency, Impressions: t.Impressions, Views: t.Views,
-			Cost: sdk.Money{Minor: t.CostMinor, Currency: t.Currency}, Revenue: sdk.Money{Minor: t.RevenueMinor, Currency: t.Currency}}
+			Cost: sdk.Money{Minor: t.CostMinor, Currency: t.Currency}}
 		if cpm := row.Ratios().CPM; cpm != nil && t.Currency != "" {
 			f.campaignCPM.setValue(*cpm, t.Tenant, t.Campaign, t.Platform, t.Currency)
 		}
@@ -310,24 +275,11 @@ func (b *Business) fillPerformance(ctx context.Context, tenants []string, now ti
 			lastMetrics[k] = t.UpdatedAt
 		}
 	}
-	for k, v := range revenue {
-		if k.currency == "" {
-			continue
-		}
-		f.revenue.setValue(store.Major(v, k.currency), k.tenant, k.currency)
-		f.cost.setValue(store.Major(cost[k], k.currency), k.tenant, k.currency)
-	}
-	for k := range impressions {
-		f.impressions.setValue(float64(impressions[k]), k.tenant, k.platform)
-		f.views.setValue(float64(views[k]), k.tenant, k.platform)
-		f.clicks.setValue(float64(clicks[k]), k.tenant, k.platform)
-		f.engagements.setValue(float64(engagements[k]), k.tenant, k.platform)
-	}
 	for k, at := range lastMetrics {
 		f.campaignLastMetrics.setValue(unixSeconds(at), k.tenant, k.campaign)
 	}
 	yesterday := now.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
-	for _, t := range tenants {
+	for t := range tenants {
 		daily, err := b.store.DailyViews(ctx, t, yesterday)
 		if err != nil {
 			return err
