@@ -41,6 +41,12 @@ type Stats struct {
 	Cost             []sdk.Money                 `json:"cost"`
 }
 
+// NewStats is empty stats, with empty (not null) lists.
+func NewStats(tenant string) *Stats {
+	return &Stats{Tenant: tenant, ByStatus: map[string]map[string]int64{}, Payments: []CurrencyPayments{},
+		Platforms: []PlatformTotals{}, Revenue: []sdk.Money{}, Cost: []sdk.Money{}}
+}
+
 // Workload is what quick stats are computed from; the exporter also turns
 // its items into per-item deadline series.
 type Workload struct {
@@ -76,7 +82,7 @@ func (w *Workload) Summarize(now time.Time, upcoming time.Duration) map[string]*
 	get := func(tenant string) *Stats {
 		st, ok := out[tenant]
 		if !ok {
-			st = &Stats{Tenant: tenant, ByStatus: map[string]map[string]int64{}}
+			st = NewStats(tenant)
 			out[tenant] = st
 		}
 		return st
