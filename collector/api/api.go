@@ -22,8 +22,10 @@ type Server struct {
 	Store    *store.Store
 	Ingester *collector.Ingester
 	// Plugins reports plugin status (the host); nil when none run.
-	Plugins interface{ Plugins() []collector.PluginStatus }
-	Logger  *slog.Logger
+	Plugins interface {
+		Plugins() []collector.PluginStatus
+	}
+	Logger *slog.Logger
 	// MaxBodyBytes bounds POST bodies.
 	MaxBodyBytes int64
 	// UpcomingWindow is how far ahead scheduled videos count as upcoming,

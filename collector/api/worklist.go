@@ -21,14 +21,14 @@ const (
 
 // WorkItem is one thing that needs someone's action.
 type WorkItem struct {
-	Kind       string    `json:"kind"`
-	Severity   string    `json:"severity"`
-	EntityType string    `json:"entity_type"`
-	EntityID   string    `json:"entity_id"`
-	Title      string    `json:"title"`
-	Reason     string    `json:"reason"`
-	Influencer string    `json:"influencer,omitempty"`
-	Campaign   string    `json:"campaign,omitempty"`
+	Kind       string `json:"kind"`
+	Severity   string `json:"severity"`
+	EntityType string `json:"entity_type"`
+	EntityID   string `json:"entity_id"`
+	Title      string `json:"title"`
+	Reason     string `json:"reason"`
+	Influencer string `json:"influencer,omitempty"`
+	Campaign   string `json:"campaign,omitempty"`
 	// At is the deadline (or the moment the wait began); items sort by it.
 	At     time.Time  `json:"at"`
 	Amount *sdk.Money `json:"amount,omitempty"`

@@ -222,3 +222,6 @@ func (s *Store) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	s.gen.Add(1)
 	return nil
 }
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.read.PingContext(ctx) }

@@ -247,3 +247,12 @@ func countTenant(ms []sdk.DailyMetric, tenant string) int {
 	}
 	return n
 }
+
+// TenantIDs are the ids of the first n demo tenants.
+func TenantIDs(n int) []string {
+	var out []string
+	for _, t := range tenantSpecs[:min(n, len(tenantSpecs))] {
+		out = append(out, t.id)
+	}
+	return out
+}

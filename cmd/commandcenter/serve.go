@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
+
+	"github.com/commandcenter/commandcenter/collector"
+	"github.com/commandcenter/commandcenter/collector/api"
+	"github.com/commandcenter/commandcenter/collector/store"
+	"github.com/commandcenter/commandcenter/exporter"
+	"github.com/commandcenter/commandcenter/plugins/demo"
+)
+
+type serveCmd struct {
+	config   configFlags
+	demo     bool
+	listen   string
+	logLevel string
+}
+
+func registerServe(app *kingpin.Application) *serveCmd {
+	c := &serveCmd{}
+	cmd := app.Command("serve", "Run the plugins, the store, /metrics and the HTTP API.")
+	c.config.register(cmd)
+	cmd.Flag("demo", "Add the demo plugin (realistic invented data) and print a read token for each demo tenant.").BoolVar(&c.demo)
+	cmd.Flag("listen", "Address for the API and /metrics (overrides the config's listen).").PlaceHolder(collector.DefaultListen).StringVar(&c.listen)
+	cmd.Flag("log-level", "debug, info, warn or error (overrides the config's log_level).").StringVar(&c.logLevel)
+	return c
+}
+
+// demoTokenDescription marks tokens serve --demo made, so the next start
+// replaces them instead of piling up.
+const demoTokenDescription = "serve --demo"
+
+func (c *serveCmd) run() error {
+	cfg, err := c.config.load()
+	if err != nil {
+		return err
+	}
+	if c.listen != "" {
+		cfg.Listen = c.listen
+	}
+	if c.logLevel != "" {
+		cfg.LogLevel = c.logLevel
+	}
+	if c.demo && !hasPlugin(cfg, demo.Name) {
+		cfg.Plugins = append(cfg.Plugins, collector.PluginConfig{Name: demo.Name, Builtin: demo.Name,
+			Interval: model.Duration(10 * time.Second), Timeout: model.Duration(2 * time.Minute),
+			BackoffInitial: model.Duration(time.Second), BackoffMax: model.Duration(5 * time.Minute)})
+	}
+	logger := newLogger(cfg.LogLevel)
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding own executable (built-in plugins run from it): %w", err)
+	}
+
+	st, err := store.Open(cfg.DatabasePath(), store.Options{})
+	if err != nil {
+		return fmt.Errorf("opening the database: %w", err)
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			logger.Error("closing the database", "err", err)
+		}
+		logger.Info("database closed", "path", cfg.DatabasePath())
+	}()
+	// Listen before anything starts, so a busy port fails at once.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+
+	reg := prometheus.NewRegistry()
+	exporter.RegisterOperational(reg, st)
+	ingester := &collector.Ingester{Store: st, Metrics: collector.NewMetrics(reg), Logger: logger}
+	host := collector.NewHost(cfg.Plugins, ingester, self)
+	business := exporter.NewBusiness(st, exporter.Options{
+		UpcomingWindow:          time.Duration(cfg.Exporter.UpcomingWindow),
+		ContractExpiredLookback: time.Duration(cfg.Exporter.ContractExpiredLookback),
+		MinRefresh:              time.Duration(cfg.Exporter.RefreshInterval),
+		Logger:                  logger,
+	})
+	apiServer := &api.Server{
+		Store: st, Ingester: ingester, Plugins: host, Logger: logger,
+		MaxBodyBytes:   cfg.API.MaxBodyBytes,
+		UpcomingWindow: time.Duration(cfg.Exporter.UpcomingWindow),
+		Ready:          func() error { return st.Ping(context.Background()) },
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", exporter.Handler(reg, business, logger))
+	mux.Handle("/", apiServer.Routes(reg))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := business.Refresh(ctx); err != nil {
+		logger.Warn("first business metrics refresh failed", "err", err)
+	}
+
+	var wg sync.WaitGroup
+	background := func(f func(context.Context)) {
+		wg.Add(1)
+		go func() { defer wg.Done(); f(ctx) }()
+	}
+	background(business.Run)
+	background(func(ctx context.Context) { retention(ctx, st, time.Duration(cfg.Retention), logger) })
+	collecting := make(chan struct{})
+	go func() { host.Run(ctx); close(collecting) }()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	base := "http://" + ln.Addr().String()
+	logger.Info("commandcenter serving", "api", base+"/api/v1", "metrics", base+"/metrics", "database", cfg.DatabasePath(), "plugins", len(cfg.Plugins))
+	if c.demo {
+		if err := printDemoTokens(ctx, st, base); err != nil {
+			logger.Error("creating demo tokens", "err", err)
+		}
+	}
+
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down: finishing the batch in flight and stopping plugins")
+	case err := <-serveErr:
+		stop()
+		logger.Error("HTTP server failed", "err", err)
+	}
+	<-collecting
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		srv.Close()
+	}
+	wg.Wait()
+	logger.Info("stopped")
+	return nil
+}
+
+func hasPlugin(cfg *collector.Config, name string) bool {
+	for _, p := range cfg.Plugins {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// printDemoTokens replaces earlier demo tokens with one read token per demo
+// tenant and prints how to use them.
+func printDemoTokens(ctx context.Context, st *store.Store, base string) error {
+	old, err := st.Tokens(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range old {
+		if t.Description == demoTokenDescription {
+			if err := st.RevokeToken(ctx, t.ID); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintf(os.Stderr, "\nDemo running. Metrics: %s/metrics\n", base)
+	for _, tenant := range demo.TenantIDs(demo.DefaultConfig().Tenants) {
+		_, secret, err := st.CreateToken(ctx, tenant, store.ScopeRead, demoTokenDescription, 30*24*time.Hour)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "Read token for tenant %s:\n  curl -H 'Authorization: Bearer %s' %s/api/v1/stats\n", tenant, secret, base)
+	}
+	fmt.Fprintln(os.Stderr)
+	return nil
+}
+
+// retention deletes events older than keep, hourly; keep 0 keeps all.
+func retention(ctx context.Context, st *store.Store, keep time.Duration, logger *slog.Logger) {
+	if keep <= 0 {
+		return
+	}
+	for {
+		n, err := st.DeleteEventsBefore(ctx, time.Now().Add(-keep))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Error("retention", "err", err)
+		case n > 0:
+			logger.Info("retention deleted old events", "events", n, "older_than", keep)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Hour):
+		}
+	}
+}
