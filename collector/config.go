@@ -175,32 +175,53 @@ func (c *Config) Validate(builtins []string) error {
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// ParseConfig reads YAML, replacing ${VAR} with the environment's value (for
-// secrets), applying defaults and validating.
+// ParseConfig reads YAML, replaces ${VAR} in values with the environment's
+// value (for secrets; comments are left alone), applies defaults and
+// validates.
 func ParseConfig(data []byte, builtins []string) (*Config, error) {
-	var missing []string
-	data = envRef.ReplaceAllFunc(data, func(m []byte) []byte {
-		name := string(m[2 : len(m)-1])
-		v, ok := os.LookupEnv(name)
-		if !ok {
-			missing = append(missing, name)
-		}
-		return []byte(v)
-	})
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("config refers to unset environment variables: %s", strings.Join(missing, ", "))
-	}
 	var c Config
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && err.Error() != "EOF" {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("parsing config: %w", err)
+	}
+	if len(doc.Content) > 0 {
+		var missing []string
+		expandEnv(&doc, &missing)
+		if len(missing) > 0 {
+			return nil, fmt.Errorf("config refers to unset environment variables: %s", strings.Join(missing, ", "))
+		}
+		// Decode through bytes again so unknown keys are rejected.
+		expanded, err := yaml.Marshal(&doc)
+		if err != nil {
+			return nil, err
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(expanded))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil {
+			return nil, fmt.Errorf("parsing config: %w", err)
+		}
 	}
 	c.applyDefaults()
 	if err := c.Validate(builtins); err != nil {
 		return nil, err
 	}
 	return &c, nil
+}
+
+func expandEnv(n *yaml.Node, missing *[]string) {
+	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "${") {
+		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
+			name := m[2 : len(m)-1]
+			v, ok := os.LookupEnv(name)
+			if !ok {
+				*missing = append(*missing, name)
+			}
+			return v
+		})
+	}
+	for _, child := range n.Content {
+		expandEnv(child, missing)
+	}
 }
 
 // LoadConfig reads and parses the config file at path.

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is commandcenter built once for every test here: serve runs its
+// built-in plugins as children of this same executable.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cc-cmd-test")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "commandcenter")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building commandcenter: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// server is a running `commandcenter serve`.
+type server struct {
+	cmd  *exec.Cmd
+	base string
+	mu   sync.Mutex
+	log  strings.Builder
+	done chan error
+}
+
+func (s *server) logs() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.log.String()
+}
+
+var servingLine = regexp.MustCompile(`msg="commandcenter serving" api=(http://[0-9.:]+)/api/v1`)
+
+func startServe(t *testing.T, args ...string) *server {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Dir = t.TempDir()
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, done: make(chan error, 1)}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			s.mu.Lock()
+			s.log.WriteString(line + "\n")
+			s.mu.Unlock()
+			if m := servingLine.FindStringSubmatch(line); m != nil {
+				found <- m[1]
+			}
+		}
+		s.done <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("serve log:\n%s", s.logs())
+		}
+	})
+	select {
+	case s.base = <-found:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve did not start within 60s:\n%s", s.logs())
+	}
+	return s
+}
+
+func (s *server) get(t *testing.T, path, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.base+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func eventually(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+var demoToken = regexp.MustCompile(`Read token for tenant ([a-z-]+):\n  curl -H 'Authorization: Bearer (cc_[a-z0-9]+)'`)
+
+func TestServeDemoEndToEnd(t *testing.T) {
+	s := startServe(t, "--demo")
+	var tenant, token string
+	eventually(t, "demo tokens printed", 10*time.Second, func() bool {
+		m := demoToken.FindStringSubmatch(s.logs())
+		if m != nil {
+			tenant, token = m[1], m[2]
+		}
+		return m != nil
+	})
+	// The demo plugin runs as a child process and fills the store.
+	eventually(t, "demo data in /metrics", 60*time.Second, func() bool {
+		_, body := s.get(t, "/metrics", "")
+		return strings.Contains(body, `commandcenter_plugin_up{plugin="demo"} 1`) &&
+			strings.Contains(body, `commandcenter_video_review_queue{tenant="`+tenant+`"}`)
+	})
+	code, body := s.get(t, "/api/v1/stats", token)
+	var stats struct {
+		Stats struct {
+			Tenant      string `json:"tenant"`
+			ReviewQueue int    `json:"review_queue"`
+			Platforms   []any  `json:"platforms"`
+		} `json:"stats"`
+	}
+	if err := json.Unmarshal([]byte(body), &stats); code != 200 || err != nil {
+		t.Fatalf("stats: %d %v %s", code, err, body)
+	}
+	if stats.Stats.Tenant != tenant || stats.Stats.ReviewQueue == 0 || len(stats.Stats.Platforms) != 3 {
+		t.Fatalf("stats: %s", body)
+	}
+	code, body = s.get(t, "/api/v1/plugins", token)
+	if code != 200 || !strings.Contains(body, `"name":"demo"`) || !strings.Contains(body, `"up":true`) {
+		t.Fatalf("plugins: %d %s", code, body)
+	}
+	if code, _ := s.get(t, "/readyz", ""); code != 200 {
+		t.Fatalf("readyz %d", code)
+	}
+
+	// SIGTERM: children stopped, database closed, clean exit.
+	var plugins struct {
+		Plugins []struct{ PID int } `json:"plugins"`
+	}
+	json.Unmarshal([]byte(body), &plugins)
+	var children []int
+	for _, p := range plugins.Plugins {
+		children = append(children, p.PID)
+	}
+	if len(children) != 1 || children[0] == 0 {
+		t.Fatalf("no plugin pid in %s", body)
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatalf("serve exited with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop within 20s of SIGTERM")
+	}
+	for _, pid := range children {
+		if syscall.Kill(pid, 0) == nil {
+			t.Errorf("plugin pid %d outlived serve", pid)
+		}
+	}
+	if !strings.Contains(s.logs(), "database closed") {
+		t.Fatal("no log line says the database was closed")
+	}
+}
+
+func TestServeRefusesABadConfigClearly(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "cc.yml")
+	os.WriteFile(cfg, []byte("listen: 127.0.0.1:0\nplugins:\n  - name: Bad Name\n    builtin: nosuch\n    interval: 10ms\n"), 0o644)
+	out, err := exec.Command(binary, "serve", "--config", cfg).CombinedOutput()
+	if err == nil {
+		t.Fatal("serve accepted a bad config")
+	}
+	for _, want := range []string{"plugins[0].name", "plugins[0].builtin: unknown built-in plugin \"nosuch\"", "plugins[0].interval"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestTokensCommands(t *testing.T) {
+	dir := t.TempDir()
+	run := func(args ...string) (string, string) {
+		t.Helper()
+		cmd := exec.Command(binary, args...)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, stderr.String())
+		}
+		return stdout.String(), stderr.String()
+	}
+	secret, _ := run("tokens", "create", "--data-dir", dir, "--tenant", "acme", "--scope", "ingest", "--description", "ci")
+	secret = strings.TrimSpace(secret)
+	if !strings.HasPrefix(secret, "cc_") {
+		t.Fatalf("secret %q", secret)
+	}
+	list, _ := run("tokens", "list", "--data-dir", dir)
+	if !strings.Contains(list, "acme") || !strings.Contains(list, "ingest") || strings.Contains(list, secret) {
+		t.Fatalf("list:\n%s", list)
+	}
+	id := strings.Fields(strings.Split(list, "\n")[1])[0]
+	run("tokens", "revoke", "--data-dir", dir, id)
+	if list, _ := run("tokens", "list", "--data-dir", dir); strings.Contains(list, "acme") {
+		t.Fatalf("revoked token still listed:\n%s", list)
+	}
+	out, err := exec.Command(binary, "tokens", "create", "--data-dir", dir, "--tenant", "acme", "--scope", "root").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "read,ingest,admin") {
+		t.Fatalf("bad scope accepted: %s", out)
+	}
+}
+
+func TestPluginRefusesToRunByHand(t *testing.T) {
+	out, err := exec.Command(binary, "plugin", "demo").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "started by `commandcenter serve`") {
+		t.Fatalf("%v: %s", err, out)
+	}
+}

@@ -1,0 +1,90 @@
+package collector
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExampleConfigParses(t *testing.T) {
+	data, err := os.ReadFile("../commandcenter.example.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig(data, []string{"demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != DefaultListen || len(cfg.Plugins) != 1 || time.Duration(cfg.Plugins[0].Interval) != 10*time.Second {
+		t.Fatalf("%+v", cfg)
+	}
+	if time.Duration(cfg.Retention) != 400*24*time.Hour || time.Duration(cfg.Plugins[0].Timeout) != 2*time.Minute {
+		t.Fatalf("defaults not applied: %+v", cfg)
+	}
+}
+
+func TestConfigErrorsNameEveryField(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"unknown key", "lissten: x", []string{"field lissten not found"}},
+		{"wrong type", "plugins: 3", []string{"cannot unmarshal"}},
+		{"several plugin problems at once", `
+plugins:
+  - name: demo
+    builtin: demo
+    interval: 10ms
+  - name: demo
+    path: /bin/x
+    sha256: abc
+  - name: both
+    builtin: demo
+    path: /bin/y
+  - builtin: nope
+`, []string{
+			"plugins[0].interval: must be at least 100ms",
+			`plugins[1].name: "demo" is also the name of plugins[0]`,
+			"plugins[1].sha256: must be 64 lower-case hex digits",
+			"plugins[2]: set exactly one of builtin and path",
+			`plugins[3].builtin: unknown built-in plugin "nope"`,
+		}},
+		{"bad log level", "log_level: loud", []string{"log_level: must be debug, info, warn or error"}},
+		{"unset env var", "plugins:\n  - name: x\n    path: /bin/x\n    config: {token: '${CC_TEST_SURELY_UNSET}'}", []string{"unset environment variables: CC_TEST_SURELY_UNSET"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte(tc.yaml), []string{"demo"})
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigExpandsEnvironment(t *testing.T) {
+	t.Setenv("CC_TEST_TOKEN", "s3cret")
+	cfg, err := ParseConfig([]byte("plugins:\n  - name: x\n    path: /bin/x\n    config: {token: '${CC_TEST_TOKEN}'}"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := cfg.Plugins[0].PluginConfigJSON(); string(j) != `{"token":"s3cret"}` {
+		t.Fatalf("%s", j)
+	}
+}
+
+func TestEmptyConfigIsAllDefaults(t *testing.T) {
+	cfg, err := ParseConfig(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DatabasePath() != "data/commandcenter.db" || cfg.API.MaxBodyBytes != 16<<20 {
+		t.Fatalf("%+v", cfg)
+	}
+}
