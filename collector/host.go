@@ -306,7 +306,10 @@ func (r *runner) collect(ctx context.Context) error {
 	})
 	r.host.metrics.collectDuration.WithLabelValues(r.cfg.Name).Observe(time.Since(started).Seconds())
 	if err != nil {
-		if context.Cause(runCtx) == errHung && ctx.Err() == nil {
+		// The plugin side may report the deadline (DeadlineExceeded) a moment
+		// before our own timer fires; both mean the plugin overran.
+		overran := context.Cause(runCtx) == errHung || status.Code(err) == codes.DeadlineExceeded
+		if overran && ctx.Err() == nil {
 			return fmt.Errorf("%w after %s (%d batches stored)", errHung, time.Duration(r.cfg.Timeout), batches)
 		}
 		return fmt.Errorf("collect: %w", err)

@@ -119,6 +119,9 @@ type applier struct {
 	// campaigns and videos whose views changed, for milestone checks.
 	campaigns map[[2]string]bool
 	videos    map[[2]string]bool
+	// rollups are the daily_rollup keys (tenant, day, platform, campaign)
+	// to recompute.
+	rollups map[[4]string]bool
 }
 
 func (a *applier) prepare(ctx context.Context) error {
@@ -308,8 +311,9 @@ func (a *applier) dailyMetric(ctx context.Context, m *sdk.DailyMetric) error {
 	a.res.DailyMetrics++
 	a.tenants[m.Tenant] = true
 	if a.campaigns == nil {
-		a.campaigns, a.videos = map[[2]string]bool{}, map[[2]string]bool{}
+		a.campaigns, a.videos, a.rollups = map[[2]string]bool{}, map[[2]string]bool{}, map[[4]string]bool{}
 	}
+	a.rollups[[4]string{m.Tenant, m.Day, m.Platform, m.Campaign}] = true
 	a.campaigns[[2]string{m.Tenant, m.Campaign}] = true
 	if m.Video != "" {
 		a.videos[[2]string{m.Tenant, m.Video}] = true
@@ -317,10 +321,23 @@ func (a *applier) dailyMetric(ctx context.Context, m *sdk.DailyMetric) error {
 	return nil
 }
 
-// afterMetrics recomputes the totals of every campaign the batch touched
-// and records one milestone.reached event per campaign or video and
+// afterMetrics recomputes the daily rollups and totals of every campaign
+// the batch touched and records one milestone.reached event per campaign or video and
 // threshold, the first time its total views cross it.
 func (a *applier) afterMetrics(ctx context.Context) error {
+	for k := range a.rollups {
+		if _, err := a.tx.ExecContext(ctx, `DELETE FROM daily_rollup WHERE tenant = ? AND day = ? AND platform = ? AND campaign = ?`,
+			k[0], k[1], k[2], k[3]); err != nil {
+			return err
+		}
+		if _, err := a.tx.ExecContext(ctx, `INSERT INTO daily_rollup
+			SELECT tenant, day, platform, campaign, currency, sum(impressions), sum(views), sum(clicks), sum(likes),
+				sum(comments), sum(shares), sum(cost_minor), sum(revenue_minor)
+			FROM daily_metrics INDEXED BY daily_metrics_by_day
+			WHERE tenant = ? AND day = ? AND platform = ? AND campaign = ? GROUP BY currency`, k[0], k[1], k[2], k[3]); err != nil {
+			return err
+		}
+	}
 	for k := range a.campaigns {
 		if _, err := a.tx.ExecContext(ctx, `DELETE FROM campaign_totals WHERE tenant = ? AND campaign = ?`, k[0], k[1]); err != nil {
 			return err

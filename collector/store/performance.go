@@ -51,7 +51,7 @@ type PerformanceRow struct {
 }
 
 // Performance runs the aggregate. It reads only the covering index
-// daily_metrics_performance.
+// daily_rollup_performance.
 func (s *Store) Performance(ctx context.Context, q PerformanceQuery) ([]PerformanceRow, error) {
 	col, ok := groupColumns[q.GroupBy]
 	if !ok {
@@ -87,7 +87,7 @@ func performanceSQL(q PerformanceQuery, col string) (string, []any) {
 	w.addIf("platform = ?", q.Platform)
 	w.addIf("campaign = ?", q.Campaign)
 	return `SELECT ` + col + `, currency, sum(impressions), sum(views), sum(clicks), sum(likes), sum(comments), sum(shares),
-		sum(cost_minor), sum(revenue_minor) FROM daily_metrics INDEXED BY daily_metrics_performance` + w.String() +
+		sum(cost_minor), sum(revenue_minor) FROM daily_rollup INDEXED BY daily_rollup_performance` + w.String() +
 		` GROUP BY ` + col + `, currency ORDER BY ` + col + `, currency`, w.args
 }
 

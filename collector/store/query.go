@@ -239,7 +239,7 @@ type CampaignDayViews struct {
 // DailyViews sums a tenant's views per campaign and platform on day
 // (YYYY-MM-DD), through the performance index.
 func (s *Store) DailyViews(ctx context.Context, tenant, day string) ([]CampaignDayViews, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT campaign, platform, sum(views) FROM daily_metrics INDEXED BY daily_metrics_performance
+	rows, err := s.read.QueryContext(ctx, `SELECT campaign, platform, sum(views) FROM daily_metrics INDEXED BY daily_metrics_by_day
 		WHERE tenant = ? AND day = ? GROUP BY campaign, platform ORDER BY campaign, platform`, tenant, day)
 	if err != nil {
 		return nil, err

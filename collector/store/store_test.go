@@ -266,7 +266,7 @@ func TestPerformanceAggregateUsesCoveringIndex(t *testing.T) {
 			plan = append(plan, detail)
 		}
 		rows.Close()
-		if !strings.Contains(strings.Join(plan, "\n"), "USING COVERING INDEX daily_metrics_performance") {
+		if !strings.Contains(strings.Join(plan, "\n"), "USING COVERING INDEX daily_rollup_performance") {
 			t.Fatalf("group by %s: plan does not use the covering index:\n%s", q.GroupBy, strings.Join(plan, "\n"))
 		}
 	}

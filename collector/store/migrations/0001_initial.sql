@@ -55,14 +55,38 @@ CREATE TABLE daily_metrics (
   currency      TEXT    NOT NULL DEFAULT '',
   PRIMARY KEY (tenant, campaign, influencer, video, platform, day)
 ) WITHOUT ROWID;
--- Covers the performance aggregate (date range, then platform/campaign
--- filters and sums) so it never touches the table itself.
-CREATE INDEX daily_metrics_performance ON daily_metrics (
+-- Finds a day's rows by platform and campaign (rollup upkeep, daily views)
+-- without touching the table.
+CREATE INDEX daily_metrics_by_day ON daily_metrics (
   tenant, day, platform, campaign, currency,
   impressions, views, clicks, likes, comments, shares, cost_minor, revenue_minor
 );
 -- Video milestones sum views per video.
 CREATE INDEX daily_metrics_by_video ON daily_metrics (tenant, video, views) WHERE video <> '';
+
+-- Daily metrics summed over influencers and videos, kept current for the
+-- (tenant, day, platform, campaign) keys each batch touches. The performance
+-- aggregate reads only its covering index, so a 30-day query reads
+-- days x platforms x campaigns entries, not every influencer's row.
+CREATE TABLE daily_rollup (
+  tenant        TEXT    NOT NULL,
+  day           TEXT    NOT NULL,
+  platform      TEXT    NOT NULL,
+  campaign      TEXT    NOT NULL,
+  currency      TEXT    NOT NULL,
+  impressions   INTEGER NOT NULL,
+  views         INTEGER NOT NULL,
+  clicks        INTEGER NOT NULL,
+  likes         INTEGER NOT NULL,
+  comments      INTEGER NOT NULL,
+  shares        INTEGER NOT NULL,
+  cost_minor    INTEGER NOT NULL,
+  revenue_minor INTEGER NOT NULL
+);
+CREATE INDEX daily_rollup_performance ON daily_rollup (
+  tenant, day, platform, campaign, currency,
+  impressions, views, clicks, likes, comments, shares, cost_minor, revenue_minor
+);
 
 -- Per campaign and platform totals over all days, recomputed for the
 -- campaigns a batch touches, so /metrics and milestones need not scan
