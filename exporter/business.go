@@ -154,7 +154,7 @@ func (b *Business) Refresh(ctx context.Context) error {
 	if err != nil {
 		// Keep the last good values rather than dropping every series.
 		for _, f := range b.families {
-			f.next = nil
+			f.abort()
 		}
 		b.lastErr = err
 		return err
@@ -179,17 +179,29 @@ func unixSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 
 func (b *Business) fill(ctx context.Context, now time.Time) error {
 	f := &b.f
-	w, err := b.store.LoadWorkload(ctx, "")
+	counts, err := b.store.StatusCounts(ctx, "")
 	if err != nil {
 		return err
 	}
 	byType := map[string]*family{sdk.EntityVideo: f.videos, sdk.EntityCampaign: f.campaigns, sdk.EntityInfluencer: f.influencers, sdk.EntityContract: f.contracts}
-	for _, c := range w.Counts {
+	for _, c := range counts {
 		if fam := byType[c.Type]; fam != nil {
 			fam.setValue(float64(c.Count), c.Tenant, c.Status)
 		}
 	}
-	for tenant, st := range w.Summarize(now, b.opts.UpcomingWindow) {
+	stats, err := b.store.QuickStats(ctx, "", now, b.opts.UpcomingWindow, func(it *store.Item) {
+		switch {
+		case it.DueAt.IsZero():
+		case it.Type == sdk.EntityPayment:
+			f.paymentDue.setValue(unixSeconds(it.DueAt), it.Tenant, it.ID, it.Influencer, it.Campaign, it.Amount.Currency)
+		case it.Type == sdk.EntityVideo && it.Status == "scheduled":
+			f.videoDue.setValue(unixSeconds(it.DueAt), it.Tenant, it.ID, it.Influencer, it.Campaign, it.Platform)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for tenant, st := range stats {
 		for _, p := range st.Payments {
 			f.paymentsOpen.setValue(float64(p.Open), tenant, p.Currency)
 			f.paymentsOpenAmount.setValue(store.Major(p.Amount.Minor, p.Currency), tenant, p.Currency)
@@ -213,28 +225,17 @@ func (b *Business) fill(ctx context.Context, now time.Time) error {
 			f.cost.setValue(store.Major(m.Minor, m.Currency), tenant, m.Currency)
 		}
 	}
-	for _, p := range w.OpenPayments {
-		if !p.DueAt.IsZero() {
-			f.paymentDue.setValue(unixSeconds(p.DueAt), p.Tenant, p.ID, p.Influencer, p.Campaign, p.Amount.Currency)
-		}
-	}
-	for _, v := range w.Videos {
-		if v.Status == "scheduled" && !v.DueAt.IsZero() {
-			f.videoDue.setValue(unixSeconds(v.DueAt), v.Tenant, v.ID, v.Influencer, v.Campaign, v.Platform)
-		}
-	}
 
-	contracts, err := b.store.Items(ctx, store.ItemQuery{Type: sdk.EntityContract, Statuses: []string{"signed", "pending_signature"}})
-	if err != nil {
-		return err
-	}
-	for _, c := range contracts {
+	if err := b.store.EachItem(ctx, store.ItemQuery{Type: sdk.EntityContract, Statuses: []string{"signed", "pending_signature"}}, func(c *store.Item) error {
 		switch {
 		case c.Status == "pending_signature":
 			f.contractSent.setValue(unixSeconds(c.StatusSince), c.Tenant, c.ID, c.Influencer)
 		case !c.DueAt.IsZero() && c.DueAt.After(now.Add(-b.opts.ContractExpiredLookback)):
 			f.contractExpiry.setValue(unixSeconds(c.DueAt), c.Tenant, c.ID, c.Influencer, c.Campaign)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 
 	campaigns, err := b.store.Items(ctx, store.ItemQuery{Type: sdk.EntityCampaign, WithAttrs: true})
@@ -250,7 +251,11 @@ func (b *Business) fill(ctx context.Context, now time.Time) error {
 			f.campaignCPMTarget.setValue(store.Major(attrs.CPMTarget.Minor, attrs.CPMTarget.Currency), c.Tenant, c.ID, attrs.CPMTarget.Currency)
 		}
 	}
-	if err := b.fillCampaigns(ctx, w.Totals, now); err != nil {
+	totals, err := b.store.CampaignTotals(ctx, "")
+	if err != nil {
+		return err
+	}
+	if err := b.fillCampaigns(ctx, totals, now); err != nil {
 		return err
 	}
 	return b.fillScraper(ctx)

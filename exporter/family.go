@@ -15,57 +15,96 @@ type family struct {
 	name, help, typ string
 	labels          []string
 	set             *metrics.Set
-	live, next      map[string]struct{}
+	// live maps each current series name to its gauge and the refresh that
+	// last set it.
+	live map[string]*series
+	gen  uint64
+	// buf is reused to build series names, so a refresh allocates only for
+	// series that are new.
+	buf []byte
 }
 
 func newFamily(name, typ, help string, labels ...string) *family {
-	return &family{name: name, help: help, typ: typ, labels: labels, set: metrics.NewSet(), live: map[string]struct{}{}}
+	return &family{name: name, help: help, typ: typ, labels: labels, set: metrics.NewSet(), live: map[string]*series{}}
 }
 
-var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+type series struct {
+	gauge *metrics.Gauge
+	gen   uint64
+}
 
-// series is the exposition name of one series: values pair with f.labels.
-func (f *family) series(values []string) string {
+// appendSeries appends the exposition name of one series to dst: values
+// pair with f.labels.
+func (f *family) appendSeries(dst []byte, values []string) []byte {
 	if len(values) != len(f.labels) {
 		panic("exporter: " + f.name + " wants labels " + strings.Join(f.labels, ","))
 	}
-	var b strings.Builder
-	b.Grow(len(f.name) + 16*len(values))
-	b.WriteString(f.name)
+	dst = append(dst, f.name...)
 	for i, v := range values {
 		if i == 0 {
-			b.WriteByte('{')
+			dst = append(dst, '{')
 		} else {
-			b.WriteByte(',')
+			dst = append(dst, ',')
 		}
-		b.WriteString(f.labels[i])
-		b.WriteString(`="`)
-		b.WriteString(labelEscaper.Replace(v))
-		b.WriteByte('"')
+		dst = append(dst, f.labels[i]...)
+		dst = append(dst, '=', '"')
+		dst = appendEscaped(dst, v)
+		dst = append(dst, '"')
 	}
 	if len(values) > 0 {
-		b.WriteByte('}')
+		dst = append(dst, '}')
 	}
-	return b.String()
+	return dst
 }
 
-func (f *family) begin() { f.next = make(map[string]struct{}, len(f.live)) }
-
-// set records one series' value in this refresh.
-func (f *family) setValue(v float64, labelValues ...string) {
-	name := f.series(labelValues)
-	f.set.GetOrCreateGauge(name, nil).Set(v)
-	f.next[name] = struct{}{}
-}
-
-// end drops the series this refresh did not see.
-func (f *family) end() {
-	for name := range f.live {
-		if _, ok := f.next[name]; !ok {
-			f.set.UnregisterMetric(name)
+// appendEscaped escapes a label value as the text format wants: \, \" and \n.
+func appendEscaped(dst []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '\\':
+			dst = append(dst, '\\', '\\')
+		case '"':
+			dst = append(dst, '\\', '"')
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		default:
+			dst = append(dst, c)
 		}
 	}
-	f.live, f.next = f.next, nil
+	return dst
+}
+
+func (f *family) begin() { f.gen++ }
+
+// setValue records one series' value in this refresh.
+func (f *family) setValue(v float64, labelValues ...string) {
+	f.buf = f.appendSeries(f.buf[:0], labelValues)
+	s, ok := f.live[string(f.buf)] // the lookup does not allocate
+	if !ok {
+		name := string(f.buf)
+		s = &series{gauge: f.set.GetOrCreateGauge(name, nil)}
+		f.live[name] = s
+	}
+	s.gauge.Set(v)
+	s.gen = f.gen
+}
+
+// end drops the series this refresh did not set.
+func (f *family) end() {
+	for name, s := range f.live {
+		if s.gen != f.gen {
+			f.set.UnregisterMetric(name)
+			delete(f.live, name)
+		}
+	}
+}
+
+// abort forgets a failed refresh: series it did not reach keep their last
+// values rather than vanishing.
+func (f *family) abort() {
+	for _, s := range f.live {
+		s.gen = f.gen
+	}
 }
 
 // write emits HELP and TYPE, then the series; nothing for an empty family.

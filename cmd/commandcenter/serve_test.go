@@ -53,7 +53,7 @@ func (s *server) logs() string {
 
 var servingLine = regexp.MustCompile(`msg="commandcenter serving" api=(http://[0-9.:]+)/api/v1`)
 
-func startServe(t *testing.T, args ...string) *server {
+func startServe(t testing.TB, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
 	cmd.Dir = t.TempDir()
@@ -93,7 +93,7 @@ func startServe(t *testing.T, args ...string) *server {
 	return s
 }
 
-func (s *server) get(t *testing.T, path, token string) (int, string) {
+func (s *server) get(t testing.TB, path, token string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", s.base+path, nil)
 	if token != "" {
@@ -108,7 +108,7 @@ func (s *server) get(t *testing.T, path, token string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-func eventually(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+func eventually(t testing.TB, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {

@@ -56,13 +56,13 @@ func listParam(r *http.Request, name string) []string {
 }
 
 func (s *Server) getStats(w http.ResponseWriter, r *http.Request, tok store.Token) {
-	wl, err := s.Store.LoadWorkload(r.Context(), tok.Tenant)
+	now := s.now()
+	all, err := s.Store.QuickStats(r.Context(), tok.Tenant, now, s.UpcomingWindow, nil)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	now := s.now()
-	st := wl.Summarize(now, s.UpcomingWindow)[tok.Tenant]
+	st := all[tok.Tenant]
 	if st == nil {
 		st = store.NewStats(tok.Tenant)
 	}

@@ -66,6 +66,17 @@ type ItemQuery struct {
 
 // Items lists entities ordered by tenant, type and id.
 func (s *Store) Items(ctx context.Context, q ItemQuery) ([]Item, error) {
+	var out []Item
+	err := s.EachItem(ctx, q, func(it *Item) error {
+		out = append(out, *it)
+		return nil
+	})
+	return out, err
+}
+
+// EachItem calls fn for each entity q selects, in order, without holding
+// them all in memory. fn must not keep the *Item: it is reused.
+func (s *Store) EachItem(ctx context.Context, q ItemQuery, fn func(*Item) error) error {
 	var w where
 	w.addIf("type = ?", q.Type)
 	w.addIf("tenant = ?", q.Tenant)
@@ -88,31 +99,37 @@ func (s *Store) Items(ctx context.Context, q ItemQuery) ([]Item, error) {
 	}
 	rows, err := s.read.QueryContext(ctx, query, w.args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	var out []Item
+	var (
+		it                 Item
+		money              sdk.Money
+		since, due, amount sql.NullInt64
+		attrsText          sql.NullString
+		updated            int64
+	)
 	for rows.Next() {
-		var it Item
-		var since, due, amount sql.NullInt64
-		var currency string
-		var attrsText sql.NullString
-		var updated int64
 		if err := rows.Scan(&it.Tenant, &it.Type, &it.ID, &it.Name, &it.Status, &since, &it.Campaign, &it.Influencer,
-			&it.Platform, &due, &amount, &currency, &attrsText, &updated); err != nil {
-			return nil, err
+			&it.Platform, &due, &amount, &money.Currency, &attrsText, &updated); err != nil {
+			return err
 		}
 		it.StatusSince, it.DueAt = fromMilli(since), fromMilli(due)
 		it.UpdatedAt = time.UnixMilli(updated).UTC()
+		it.Amount, it.Attrs = nil, nil
 		if amount.Valid {
-			it.Amount = &sdk.Money{Minor: amount.Int64, Currency: currency}
+			money.Minor = amount.Int64
+			m := money
+			it.Amount = &m
 		}
 		if attrsText.Valid {
 			it.Attrs = json.RawMessage(attrsText.String)
 		}
-		out = append(out, it)
+		if err := fn(&it); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // StatusCount is how many entities of a type are in a status.

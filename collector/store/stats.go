@@ -47,133 +47,143 @@ func NewStats(tenant string) *Stats {
 		Platforms: []PlatformTotals{}, Revenue: []sdk.Money{}, Cost: []sdk.Money{}}
 }
 
-// Workload is what quick stats are computed from; the exporter also turns
-// its items into per-item deadline series.
-type Workload struct {
-	Counts []StatusCount
-	// OpenPayments, and Videos that are scheduled or submitted.
-	OpenPayments, Videos []Item
-	Totals               []CampaignTotal
+// QuickStats computes the quick stats of tenant ("" = every tenant) at now;
+// a scheduled video due within upcoming counts as upcoming. visit, when
+// not nil, sees every open payment and every scheduled or submitted video
+// as it streams past (the exporter makes deadline series of them); it must
+// not keep the *Item.
+func (s *Store) QuickStats(ctx context.Context, tenant string, now time.Time, upcoming time.Duration, visit func(*Item)) (map[string]*Stats, error) {
+	sum := summary{now: now, upcoming: upcoming, stats: map[string]*Stats{},
+		payments: map[[2]string]*CurrencyPayments{}, platforms: map[[2]string]*PlatformTotals{},
+		revenue: map[[2]string]int64{}, cost: map[[2]string]int64{}}
+	counts, err := s.StatusCounts(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range counts {
+		sum.count(c)
+	}
+	each := func(it *Item) error {
+		sum.item(it)
+		if visit != nil {
+			visit(it)
+		}
+		return nil
+	}
+	if err := s.EachItem(ctx, ItemQuery{Tenant: tenant, Type: sdk.EntityPayment, Statuses: []string{"open"}}, each); err != nil {
+		return nil, err
+	}
+	if err := s.EachItem(ctx, ItemQuery{Tenant: tenant, Type: sdk.EntityVideo, Statuses: []string{"scheduled", "submitted"}}, each); err != nil {
+		return nil, err
+	}
+	totals, err := s.CampaignTotals(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range totals {
+		sum.total(t)
+	}
+	return sum.finish(), nil
 }
 
-// LoadWorkload reads the workload of one tenant ("" = all).
-func (s *Store) LoadWorkload(ctx context.Context, tenant string) (*Workload, error) {
-	var w Workload
-	var err error
-	if w.Counts, err = s.StatusCounts(ctx, tenant); err != nil {
-		return nil, err
-	}
-	if w.OpenPayments, err = s.Items(ctx, ItemQuery{Tenant: tenant, Type: sdk.EntityPayment, Statuses: []string{"open"}}); err != nil {
-		return nil, err
-	}
-	if w.Videos, err = s.Items(ctx, ItemQuery{Tenant: tenant, Type: sdk.EntityVideo, Statuses: []string{"scheduled", "submitted"}}); err != nil {
-		return nil, err
-	}
-	if w.Totals, err = s.CampaignTotals(ctx, tenant); err != nil {
-		return nil, err
-	}
-	return &w, nil
+// summary accumulates quick stats from streamed rows.
+type summary struct {
+	now       time.Time
+	upcoming  time.Duration
+	stats     map[string]*Stats
+	payments  map[[2]string]*CurrencyPayments // by tenant, currency
+	platforms map[[2]string]*PlatformTotals   // by tenant, platform
+	revenue   map[[2]string]int64             // by tenant, currency
+	cost      map[[2]string]int64
 }
 
-// Summarize computes every tenant's quick stats at now; a scheduled video
-// due within upcoming counts as upcoming.
-func (w *Workload) Summarize(now time.Time, upcoming time.Duration) map[string]*Stats {
-	out := map[string]*Stats{}
-	get := func(tenant string) *Stats {
-		st, ok := out[tenant]
-		if !ok {
-			st = NewStats(tenant)
-			out[tenant] = st
-		}
-		return st
+func (s *summary) get(tenant string) *Stats {
+	st, ok := s.stats[tenant]
+	if !ok {
+		st = NewStats(tenant)
+		s.stats[tenant] = st
 	}
-	for _, c := range w.Counts {
-		st := get(c.Tenant)
-		if st.ByStatus[c.Type] == nil {
-			st.ByStatus[c.Type] = map[string]int64{}
-		}
-		st.ByStatus[c.Type][c.Status] = c.Count
-		switch {
-		case c.Type == sdk.EntityCampaign && c.Status == "active":
-			st.ActiveCampaigns = c.Count
-		case c.Type == sdk.EntityInfluencer && c.Status == "pending_signature":
-			st.PendingSignature = c.Count
-		}
+	return st
+}
+
+func (s *summary) count(c StatusCount) {
+	st := s.get(c.Tenant)
+	if st.ByStatus[c.Type] == nil {
+		st.ByStatus[c.Type] = map[string]int64{}
 	}
-	payments := map[string]map[string]*CurrencyPayments{}
-	for _, p := range w.OpenPayments {
-		get(p.Tenant)
-		if payments[p.Tenant] == nil {
-			payments[p.Tenant] = map[string]*CurrencyPayments{}
-		}
-		cp := payments[p.Tenant][p.Amount.Currency]
+	st.ByStatus[c.Type][c.Status] = c.Count
+	switch {
+	case c.Type == sdk.EntityCampaign && c.Status == "active":
+		st.ActiveCampaigns = c.Count
+	case c.Type == sdk.EntityInfluencer && c.Status == "pending_signature":
+		st.PendingSignature = c.Count
+	}
+}
+
+func (s *summary) item(it *Item) {
+	st := s.get(it.Tenant)
+	switch {
+	case it.Type == sdk.EntityPayment && it.Amount != nil:
+		k := [2]string{it.Tenant, it.Amount.Currency}
+		cp := s.payments[k]
 		if cp == nil {
-			cp = &CurrencyPayments{Currency: p.Amount.Currency, Amount: sdk.Money{Currency: p.Amount.Currency}}
-			payments[p.Tenant][p.Amount.Currency] = cp
+			cp = &CurrencyPayments{Currency: it.Amount.Currency, Amount: sdk.Money{Currency: it.Amount.Currency}}
+			s.payments[k] = cp
 		}
 		cp.Open++
-		cp.Amount.Minor += p.Amount.Minor
-		if !p.DueAt.IsZero() && p.DueAt.Before(now) {
+		cp.Amount.Minor += it.Amount.Minor
+		if !it.DueAt.IsZero() && it.DueAt.Before(s.now) {
 			cp.Overdue++
 		}
-	}
-	for tenant, byCurrency := range payments {
-		st := out[tenant]
-		for _, cp := range byCurrency {
-			st.Payments = append(st.Payments, *cp)
+	case it.Type == sdk.EntityVideo && it.Status == "scheduled":
+		if !it.DueAt.IsZero() && it.DueAt.After(s.now) && it.DueAt.Before(s.now.Add(s.upcoming)) {
+			st.VideosUpcoming++
 		}
-		sort.Slice(st.Payments, func(i, j int) bool { return st.Payments[i].Currency < st.Payments[j].Currency })
-	}
-	for _, v := range w.Videos {
-		st := get(v.Tenant)
-		switch v.Status {
-		case "scheduled":
-			if !v.DueAt.IsZero() && v.DueAt.After(now) && v.DueAt.Before(now.Add(upcoming)) {
-				st.VideosUpcoming++
-			}
-		case "submitted":
-			st.ReviewQueue++
-			if st.ReviewOldest.IsZero() || v.StatusSince.Before(st.ReviewOldest) {
-				st.ReviewOldest = v.StatusSince
-			}
+	case it.Type == sdk.EntityVideo && it.Status == "submitted":
+		st.ReviewQueue++
+		if st.ReviewOldest.IsZero() || it.StatusSince.Before(st.ReviewOldest) {
+			st.ReviewOldest = it.StatusSince
 		}
 	}
-	platforms := map[string]map[string]*PlatformTotals{}
-	revenue, cost := map[string]map[string]int64{}, map[string]map[string]int64{}
-	for _, t := range w.Totals {
-		get(t.Tenant)
-		if platforms[t.Tenant] == nil {
-			platforms[t.Tenant], revenue[t.Tenant], cost[t.Tenant] = map[string]*PlatformTotals{}, map[string]int64{}, map[string]int64{}
-		}
-		pt := platforms[t.Tenant][t.Platform]
-		if pt == nil {
-			pt = &PlatformTotals{Platform: t.Platform}
-			platforms[t.Tenant][t.Platform] = pt
-		}
-		pt.Impressions += t.Impressions
-		pt.Views += t.Views
-		pt.Clicks += t.Clicks
-		pt.Engagements += t.Engagements
-		if t.Currency != "" {
-			revenue[t.Tenant][t.Currency] += t.RevenueMinor
-			cost[t.Tenant][t.Currency] += t.CostMinor
-		}
-	}
-	for tenant, st := range out {
-		for _, pt := range platforms[tenant] {
-			st.Platforms = append(st.Platforms, *pt)
-		}
-		sort.Slice(st.Platforms, func(i, j int) bool { return st.Platforms[i].Platform < st.Platforms[j].Platform })
-		st.Revenue, st.Cost = sortedMoney(revenue[tenant]), sortedMoney(cost[tenant])
-	}
-	return out
 }
 
-func sortedMoney(m map[string]int64) []sdk.Money {
-	out := []sdk.Money{}
-	for currency, minor := range m {
-		out = append(out, sdk.Money{Minor: minor, Currency: currency})
+func (s *summary) total(t CampaignTotal) {
+	s.get(t.Tenant)
+	k := [2]string{t.Tenant, t.Platform}
+	pt := s.platforms[k]
+	if pt == nil {
+		pt = &PlatformTotals{Platform: t.Platform}
+		s.platforms[k] = pt
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Currency < out[j].Currency })
-	return out
+	pt.Impressions += t.Impressions
+	pt.Views += t.Views
+	pt.Clicks += t.Clicks
+	pt.Engagements += t.Engagements
+	if t.Currency != "" {
+		s.revenue[[2]string{t.Tenant, t.Currency}] += t.RevenueMinor
+		s.cost[[2]string{t.Tenant, t.Currency}] += t.CostMinor
+	}
+}
+
+func (s *summary) finish() map[string]*Stats {
+	for k, cp := range s.payments {
+		st := s.stats[k[0]]
+		st.Payments = append(st.Payments, *cp)
+	}
+	for k, pt := range s.platforms {
+		st := s.stats[k[0]]
+		st.Platforms = append(st.Platforms, *pt)
+	}
+	for k, minor := range s.revenue {
+		st := s.stats[k[0]]
+		st.Revenue = append(st.Revenue, sdk.Money{Minor: minor, Currency: k[1]})
+		st.Cost = append(st.Cost, sdk.Money{Minor: s.cost[k], Currency: k[1]})
+	}
+	for _, st := range s.stats {
+		sort.Slice(st.Payments, func(i, j int) bool { return st.Payments[i].Currency < st.Payments[j].Currency })
+		sort.Slice(st.Platforms, func(i, j int) bool { return st.Platforms[i].Platform < st.Platforms[j].Platform })
+		sort.Slice(st.Revenue, func(i, j int) bool { return st.Revenue[i].Currency < st.Revenue[j].Currency })
+		sort.Slice(st.Cost, func(i, j int) bool { return st.Cost[i].Currency < st.Cost[j].Currency })
+	}
+	return s.stats
 }

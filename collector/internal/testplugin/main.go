@@ -24,6 +24,8 @@ type config struct {
 	ExitAfter int    `json:"exit_after"` // batches, then exit(3)
 	Tenant    string `json:"tenant"`
 	Unhealthy string `json:"unhealthy"`
+	// OpenPayments adds one open payment entity per event, up to this many.
+	OpenPayments int `json:"open_payments"`
 }
 
 type source struct{ cfg config }
@@ -72,6 +74,11 @@ func (s *source) Collect(ctx context.Context, cursor string, emit sdk.Emit) erro
 			kind := sdk.KindMetricsUpdated
 			if s.cfg.Garbage {
 				kind = "garbage!"
+			}
+			if done <= s.cfg.OpenPayments {
+				b.Entities = append(b.Entities, sdk.Entity{Tenant: s.cfg.Tenant, Type: sdk.EntityPayment, ID: "pay-" + strconv.Itoa(done),
+					Status: "open", Influencer: "inf-" + strconv.Itoa(done%3000), Campaign: "cmp-" + strconv.Itoa(done%200),
+					DueAt: time.Unix(1_800_000_000+int64(done)*60, 0), Amount: &sdk.Money{Minor: int64(done), Currency: "EUR"}})
 			}
 			b.Events = append(b.Events, sdk.Event{Key: strconv.Itoa(done), Tenant: s.cfg.Tenant, Kind: kind,
 				OccurredAt: time.Unix(1_700_000_000, 0), Attrs: []byte(`{"payload":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}`)})
