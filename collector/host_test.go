@@ -282,6 +282,6 @@ func TestUnhealthySourceIsReported(t *testing.T) {
 func TestBadPluginConfigNamesTheField(t *testing.T) {
 	h := startHost(t, testSource("misconfigured", map[string]any{"events": "many"}))
 	h.eventually("configure error", 10*time.Second, func() bool {
-		return strings.Contains(h.host.Plugins()[0].LastError, "events: must be a int")
+		return strings.Contains(h.host.Plugins()[0].LastError, "events: must be an integer")
 	})
 }

@@ -3,11 +3,8 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"time"
 
 	"github.com/commandcenter/commandcenter/collector/store"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
@@ -105,47 +102,12 @@ func decodeItems[T any](raws []json.RawMessage, name string, problems *[]store.P
 }
 
 func strictDecode(data []byte, v any, path string) *store.Problem {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil {
+	fe := sdk.DecodeStrict(data, v)
+	if fe == nil {
 		return nil
 	}
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		field := path
-		if typeErr.Field != "" {
-			field += "." + typeErr.Field
-		}
-		msg := fmt.Sprintf("must be %s, got %s", jsonTypeName(typeErr.Type.String()), typeErr.Value)
-		if typeErr.Type.String() == "int64" && strings.HasPrefix(typeErr.Value, "number") {
-			msg = "must be a whole number (money is in integer minor units), got " + typeErr.Value
-		}
-		return &store.Problem{Path: field, Message: msg}
+	if fe.Field != "" {
+		path += "." + fe.Field
 	}
-	if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return &store.Problem{Path: path + "." + strings.Trim(msg, `"`), Message: "unknown field"}
-	}
-	var timeErr *time.ParseError
-	if errors.As(err, &timeErr) {
-		return &store.Problem{Path: path, Message: fmt.Sprintf("times must be RFC 3339 like 2026-11-20T09:00:00Z, got %s", timeErr.Value)}
-	}
-	return &store.Problem{Path: path, Message: err.Error()}
-}
-
-func jsonTypeName(goType string) string {
-	switch goType {
-	case "int64", "int":
-		return "an integer"
-	case "string":
-		return "a string"
-	case "time.Time":
-		return "an RFC 3339 time"
-	case "[]api.json.RawMessage", "[]json.RawMessage":
-		return "an array"
-	}
-	if strings.HasPrefix(goType, "sdk.") || strings.HasPrefix(goType, "struct") {
-		return "an object"
-	}
-	return goType
+	return &store.Problem{Path: path, Message: fe.Message}
 }

@@ -116,7 +116,7 @@ func (s *Server) worklist(ctx context.Context, tenant string, now time.Time) ([]
 		return nil, err
 	}
 	for _, st := range scrapers {
-		it := store.Item{Type: sdk.EntityScraperTarget, ID: st.Target}
+		it := store.Item{Entity: sdk.Entity{Type: sdk.EntityScraperTarget, ID: st.Target}}
 		switch {
 		case st.LastRunAt.After(st.LastSuccessAt):
 			add(it, "scraper_failing", "critical", fmt.Sprintf("last run failed (%d errors in total)", st.Errors), st.LastRunAt)

@@ -35,21 +35,11 @@ func (w *where) String() string {
 	return " WHERE " + strings.Join(w.conds, " AND ")
 }
 
-// Item is one stored entity.
+// Item is one stored entity: what a source sent, and when it was last
+// updated.
 type Item struct {
-	Tenant      string          `json:"tenant"`
-	Type        string          `json:"type"`
-	ID          string          `json:"id"`
-	Name        string          `json:"name,omitempty"`
-	Status      string          `json:"status"`
-	StatusSince time.Time       `json:"status_since,omitzero"`
-	Campaign    string          `json:"campaign,omitempty"`
-	Influencer  string          `json:"influencer,omitempty"`
-	Platform    string          `json:"platform,omitempty"`
-	DueAt       time.Time       `json:"due_at,omitzero"`
-	Amount      *sdk.Money      `json:"amount,omitempty"`
-	Attrs       json.RawMessage `json:"attrs,omitempty"`
-	UpdatedAt   time.Time       `json:"updated_at"`
+	sdk.Entity
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // ItemQuery selects entities. Empty fields match everything.

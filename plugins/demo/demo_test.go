@@ -142,7 +142,7 @@ func TestResumesAnInterruptedTickWhereItStopped(t *testing.T) {
 func TestConfigureNamesTheBadField(t *testing.T) {
 	for cfg, want := range map[string]string{
 		`{"tenants":9}`:         "tenants: must be 1 to 4",
-		`{"tenants":"two"}`:     "tenants: must be a int",
+		`{"tenants":"two"}`:     "tenants: must be an integer",
 		`{"seeed":1}`:           "seeed: unknown field",
 		`{"start":"yesterday"}`: "start: must be an RFC 3339 time",
 		`{"batch_size":0}`:      "batch_size: must be 1 to 10000",
