@@ -3,6 +3,7 @@ package api
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,9 +28,9 @@ type env struct {
 	tokens map[string]string // "acme/read" → secret
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...store.Options) *env {
 	t.Helper()
-	st := storetest.Open(t)
+	st := storetest.Open(t, opts...)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := prometheus.NewRegistry()
 	srv := &Server{
@@ -451,5 +452,33 @@ func TestHealthAndUnknownRoutes(t *testing.T) {
 	}
 	if r := e.do("GET", "/api/v1/nothing", e.tokens["acme/read"], ""); r.status != 404 || errorCode(r) != "not_found" {
 		t.Fatalf("unknown route %d %s", r.status, r.raw)
+	}
+}
+
+func TestLockedDatabaseAnswers503AndStoresNothing(t *testing.T) {
+	e := newEnv(t, store.Options{BusyTimeout: 100 * time.Millisecond})
+	// Another process holding the write lock: SQLite locks the file, so a
+	// second connection stands in for it.
+	other, err := sql.Open("sqlite3", "file:"+e.store.Path()+"?_txlock=exclusive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := e.eventCount()
+	body := `{"events":[{"key":"during-lock","kind":"payment.paid","occurred_at":"2026-11-20T10:00:00Z"}]}`
+	r := e.do("POST", "/api/v1/events", e.tokens["acme/ingest"], body)
+	if r.status != 503 || errorCode(r) != "database_locked" || r.header.Get("Retry-After") == "" {
+		t.Fatalf("got %d %s", r.status, r.raw)
+	}
+	tx.Rollback()
+	if n := e.eventCount(); n != before {
+		t.Fatalf("%d events stored while locked", n-before)
+	}
+	if r := e.do("POST", "/api/v1/events", e.tokens["acme/ingest"], body); r.status != 200 {
+		t.Fatalf("retry after the lock: %d %s", r.status, r.raw)
 	}
 }

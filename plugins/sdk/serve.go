@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -13,7 +14,7 @@ import (
 // logOutput is the process's stderr as it was at start: go-plugin's Serve
 // later swaps os.Stderr for a pipe the host discards, while this one is
 // read line by line into the host's log.
-var logOutput = os.Stderr
+var logOutput io.Writer = os.Stderr
 
 // Serve runs src as a plugin until the host goes away. Call it from main.
 func Serve(src Source) {

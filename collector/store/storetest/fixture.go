@@ -74,10 +74,15 @@ func Batch(now time.Time) sdk.Batch {
 }
 
 // Open returns a store in a temporary directory holding the fixture, with
-// its clock at Now.
-func Open(t testing.TB) *store.Store {
+// its clock at Now. opts, if given, tune the store (its clock is always Now).
+func Open(t testing.TB, opts ...store.Options) *store.Store {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "fixture.db"), store.Options{Now: func() time.Time { return Now }})
+	var o store.Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	o.Now = func() time.Time { return Now }
+	st, err := store.Open(filepath.Join(t.TempDir(), "fixture.db"), o)
 	if err != nil {
 		t.Fatal(err)
 	}
