@@ -64,7 +64,8 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 10x -count 3 ./collector/... ./exporter/...
+	$(GO) test -run '^$$' -bench 'IngestThroughPlugin' -benchtime 3x ./collector
+	$(GO) test -run '^$$' -bench . -benchtime 10x ./exporter ./collector/store
 
 clean:
 	rm -rf bin data

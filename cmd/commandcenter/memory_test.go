@@ -31,7 +31,9 @@ func BenchmarkServeMemory(b *testing.B) {
 	for b.Loop() {
 		s := startServe(b, "--config", cfg, "--data-dir", filepath.Join(b.TempDir(), "data"))
 		start := time.Now()
-		eventually(b, "1M events stored", 10*time.Minute, func() bool {
+		// Scrape once a second, as a (busy) Prometheus would; each scrape of
+		// 100k series allocates ~10 MB of text.
+		poll(b, "1M events stored", 10*time.Minute, time.Second, func() bool {
 			_, body := s.get(b, "/metrics", "")
 			return strings.Contains(body, `commandcenter_ingested_events_total{kind="metrics.updated",source="load"} 1e+06`) &&
 				strings.Contains(body, `commandcenter_payments_open{tenant="acme",currency="EUR"} 100000`)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"sync"
@@ -102,6 +103,9 @@ func (c *serveCmd) run() error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", exporter.Handler(reg, business, logger))
 	mux.Handle("/", apiServer.Routes(reg))
+	// Go's profiler, as Prometheus serves it: for "why is it slow / big".
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -110,12 +110,18 @@ func (s *server) get(t testing.TB, path, token string) (int, string) {
 
 func eventually(t testing.TB, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
+	poll(t, what, timeout, 50*time.Millisecond, cond)
+}
+
+// poll checks cond every interval until it holds or timeout passes.
+func poll(t testing.TB, what string, timeout, interval time.Duration, cond func() bool) {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %s waiting for %s", timeout, what)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(interval)
 	}
 }
 
