@@ -14,9 +14,9 @@ LDFLAGS  := -X github.com/prometheus/common/version.Version=$(VERSION) \
             -X github.com/prometheus/common/version.Revision=$(REVISION) \
             -X github.com/prometheus/common/version.Branch=main
 
-# Debian packages the tests use: promtool and the servers for end-to-end
+# Debian packages the tests use: promtool, amtool, vmalert and the servers for end-to-end
 # tests, protoc and the well-known protobuf types for the staleness test.
-APT_PACKAGES := prometheus prometheus-alertmanager protobuf-compiler libprotobuf-dev
+APT_PACKAGES := prometheus prometheus-alertmanager victoria-metrics protobuf-compiler libprotobuf-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12

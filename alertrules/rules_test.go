@@ -193,3 +193,17 @@ func TestEachTeamAndSeverityRoutesToItsReceiver(t *testing.T) {
 		})
 	}
 }
+
+// The same rules run unchanged under vmalert, for deployments that moved
+// to VictoriaMetrics.
+func TestRulesLoadInVmalert(t *testing.T) {
+	run(t, "vmalert", append([]string{"-dryRun"}, prefixEach("-rule=", ruleFiles(t))...)...)
+}
+
+func prefixEach(prefix string, xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = prefix + x
+	}
+	return out
+}

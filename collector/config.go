@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -132,6 +133,14 @@ func (c *Config) Validate(builtins []string) error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("log_level", "must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if c.Exporter.PushURL != "" {
+		if u, err := url.Parse(c.Exporter.PushURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("exporter.push_url", "must be an http(s) URL like http://victoriametrics:8428/api/v1/import/prometheus, got %q", c.Exporter.PushURL)
+		}
+	}
+	if c.Exporter.PushInterval < model.Duration(time.Second) {
+		bad("exporter.push_interval", "must be at least 1s, got %s", c.Exporter.PushInterval)
 	}
 	if c.API.MaxBodyBytes < 1024 {
 		bad("api.max_body_bytes", "must be at least 1024, got %d", c.API.MaxBodyBytes)

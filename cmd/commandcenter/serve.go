@@ -30,6 +30,7 @@ type serveCmd struct {
 	demo     bool
 	listen   string
 	logLevel string
+	pushURL  string
 }
 
 func registerServe(app *kingpin.Application) *serveCmd {
@@ -39,6 +40,7 @@ func registerServe(app *kingpin.Application) *serveCmd {
 	cmd.Flag("demo", "Add the demo plugin (realistic invented data) and print a read token for each demo tenant.").BoolVar(&c.demo)
 	cmd.Flag("listen", "Address for the API and /metrics (overrides the config's listen).").PlaceHolder(collector.DefaultListen).StringVar(&c.listen)
 	cmd.Flag("log-level", "debug, info, warn or error (overrides the config's log_level).").StringVar(&c.logLevel)
+	cmd.Flag("push-url", "Also push every metric to this VictoriaMetrics import URL (e.g. http://vm:8428/api/v1/import/prometheus) every exporter.push_interval (overrides exporter.push_url).").PlaceHolder("URL").StringVar(&c.pushURL)
 	return c
 }
 
@@ -57,12 +59,18 @@ func (c *serveCmd) run() error {
 	if c.logLevel != "" {
 		cfg.LogLevel = c.logLevel
 	}
+	if c.pushURL != "" {
+		cfg.Exporter.PushURL = c.pushURL
+	}
 	if c.demo && !hasPlugin(cfg, demo.Name) {
 		cfg.Plugins = append(cfg.Plugins, collector.PluginConfig{Name: demo.Name, Builtin: demo.Name,
 			Interval: model.Duration(10 * time.Second), Timeout: model.Duration(2 * time.Minute),
 			BackoffInitial: model.Duration(time.Second), BackoffMax: model.Duration(5 * time.Minute)})
 	}
 	logger := newLogger(cfg.LogLevel)
+	// Libraries that log with the standard logger (the push client) go
+	// through the same handler.
+	slog.SetDefault(logger)
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("finding own executable (built-in plugins run from it): %w", err)
@@ -112,6 +120,14 @@ func (c *serveCmd) run() error {
 	defer stop()
 	if err := business.Refresh(ctx); err != nil {
 		logger.Warn("first business metrics refresh failed", "err", err)
+	}
+
+	if cfg.Exporter.PushURL != "" {
+		labels := fmt.Sprintf(`job="commandcenter",instance=%q`, ln.Addr().String())
+		if err := exporter.Push(ctx, cfg.Exporter.PushURL, time.Duration(cfg.Exporter.PushInterval), labels, reg, business, logger); err != nil {
+			return fmt.Errorf("exporter.push_url: %w", err)
+		}
+		logger.Info("pushing metrics", "url", cfg.Exporter.PushURL, "interval", time.Duration(cfg.Exporter.PushInterval))
 	}
 
 	var wg sync.WaitGroup
