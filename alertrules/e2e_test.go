@@ -2,7 +2,6 @@ package alertrules
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +20,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/commandcenter/commandcenter/cmd/commandcenter/servetest"
 	"github.com/commandcenter/commandcenter/collector/store/storetest"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
@@ -107,13 +106,7 @@ func freeAddr(t *testing.T) string {
 
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	servetest.Poll(t, what, timeout, 50*time.Millisecond, cond)
 }
 
 func httpOK(url string) bool {
@@ -222,18 +215,14 @@ func alertmanagerConfig(t *testing.T, webhookAddr string) []byte {
 	return out
 }
 
-var servingLine = regexp.MustCompile(`msg="commandcenter serving" api=(http://[0-9.:]+)/api/v1`)
-
 func TestAlertsEndToEnd(t *testing.T) {
 	promBin, amBin := tool(t, "prometheus"), tool(t, "prometheus-alertmanager")
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
 
 	// commandcenter, built from this checkout.
-	cc := filepath.Join(dir, "commandcenter")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", cc, "../cmd/commandcenter").CombinedOutput(); err != nil {
-		t.Fatalf("building commandcenter: %v\n%s", err, out)
+	cc, err := servetest.Build(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
 	dataDir := filepath.Join(dir, "data")
 	tokens := map[string]string{}
@@ -244,15 +233,8 @@ func TestAlertsEndToEnd(t *testing.T) {
 		}
 		tokens[tenant] = strings.TrimSpace(string(out))
 	}
-	serve := start(t, "commandcenter", cc, "serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0")
-	var base string
-	waitFor(t, "commandcenter to listen", 30*time.Second, func() bool {
-		m := servingLine.FindStringSubmatch(serve.out.String())
-		if m != nil {
-			base = m[1]
-		}
-		return m != nil
-	})
+	serve := servetest.Start(t, cc, "--data-dir", dataDir)
+	base := serve.Base
 
 	// The data set: the storetest fixture at the current time, plus a
 	// scraper target failing for 7 hours, a payment about to fall due, and
@@ -355,8 +337,14 @@ scrape_configs:
 	})
 
 	// Every process stops.
-	for _, p := range []*process{prom, am, serve} {
+	for _, p := range []*process{prom, am} {
 		p.stop(t)
+	}
+	serve.Cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-serve.Done:
+	case <-time.After(15 * time.Second):
+		t.Error("commandcenter did not exit within 15s of SIGTERM")
 	}
 	for _, addr := range []string{promAddr, amAddr, strings.TrimPrefix(base, "http://")} {
 		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {

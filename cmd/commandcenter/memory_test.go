@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/commandcenter/commandcenter/cmd/commandcenter/servetest"
 )
 
 // BenchmarkServeMemory runs a real `serve` fed by a real plugin process with
@@ -33,20 +35,20 @@ func BenchmarkServeMemory(b *testing.B) {
 		start := time.Now()
 		// Scrape once a second, as a (busy) Prometheus would; each scrape of
 		// 100k series allocates ~10 MB of text.
-		poll(b, "1M events stored", 10*time.Minute, time.Second, func() bool {
-			_, body := s.get(b, "/metrics", "")
+		servetest.Poll(b, "1M events stored", 10*time.Minute, time.Second, func() bool {
+			_, body := s.Get(b, "/metrics", "")
 			return strings.Contains(body, `commandcenter_ingested_events_total{kind="metrics.updated",source="load"} 1e+06`) &&
 				strings.Contains(body, `commandcenter_payments_open{tenant="acme",currency="EUR"} 100000`)
 		})
 		b.ReportMetric(time.Since(start).Seconds(), "s-to-ingest")
-		b.ReportMetric(float64(rssBytes(b, s.cmd.Process.Pid))/(1<<20), "MB-rss")
-		_, metrics := s.get(b, "/metrics", "")
+		b.ReportMetric(float64(rssBytes(b, s.Cmd.Process.Pid))/(1<<20), "MB-rss")
+		_, metrics := s.Get(b, "/metrics", "")
 		if m := heapInuse.FindStringSubmatch(metrics); m != nil {
 			var v float64
 			fmt.Sscan(m[1], &v)
 			b.ReportMetric(v/(1<<20), "MB-go-heap")
 		}
-		s.cmd.Process.Kill()
+		s.Cmd.Process.Kill()
 	}
 }
 

@@ -1,20 +1,18 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/commandcenter/commandcenter/cmd/commandcenter/servetest"
 )
 
 // binary is commandcenter built once for every test here: serve runs its
@@ -26,9 +24,8 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	binary = filepath.Join(dir, "commandcenter")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building commandcenter: %v\n%s", err, out)
+	if binary, err = servetest.Build(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -36,93 +33,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// server is a running `commandcenter serve`.
-type server struct {
-	cmd  *exec.Cmd
-	base string
-	mu   sync.Mutex
-	log  strings.Builder
-	done chan error
-}
-
-func (s *server) logs() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.log.String()
-}
-
-var servingLine = regexp.MustCompile(`msg="commandcenter serving" api=(http://[0-9.:]+)/api/v1`)
-
-func startServe(t testing.TB, args ...string) *server {
+func startServe(t testing.TB, args ...string) *servetest.Server {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
-	cmd.Dir = t.TempDir()
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &server{cmd: cmd, done: make(chan error, 1)}
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			line := sc.Text()
-			s.mu.Lock()
-			s.log.WriteString(line + "\n")
-			s.mu.Unlock()
-			if m := servingLine.FindStringSubmatch(line); m != nil {
-				found <- m[1]
-			}
-		}
-		s.done <- cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		if t.Failed() {
-			t.Logf("serve log:\n%s", s.logs())
-		}
-	})
-	select {
-	case s.base = <-found:
-	case <-time.After(60 * time.Second):
-		t.Fatalf("serve did not start within 60s:\n%s", s.logs())
-	}
-	return s
-}
-
-func (s *server) get(t testing.TB, path, token string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", s.base+path, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return servetest.Start(t, binary, args...)
 }
 
 func eventually(t testing.TB, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	poll(t, what, timeout, 50*time.Millisecond, cond)
-}
-
-// poll checks cond every interval until it holds or timeout passes.
-func poll(t testing.TB, what string, timeout, interval time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(interval)
-	}
+	servetest.Poll(t, what, timeout, 50*time.Millisecond, cond)
 }
 
 var demoToken = regexp.MustCompile(`Read token for tenant ([a-z-]+):\n  curl -H 'Authorization: Bearer (cc_[a-z0-9]+)'`)
@@ -131,7 +49,7 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	s := startServe(t, "--demo")
 	var tenant, token string
 	eventually(t, "demo tokens printed", 10*time.Second, func() bool {
-		m := demoToken.FindStringSubmatch(s.logs())
+		m := demoToken.FindStringSubmatch(s.Logs())
 		if m != nil {
 			tenant, token = m[1], m[2]
 		}
@@ -139,11 +57,11 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	})
 	// The demo plugin runs as a child process and fills the store.
 	eventually(t, "demo data in /metrics", 60*time.Second, func() bool {
-		_, body := s.get(t, "/metrics", "")
+		_, body := s.Get(t, "/metrics", "")
 		return strings.Contains(body, `commandcenter_plugin_up{plugin="demo"} 1`) &&
 			strings.Contains(body, `commandcenter_video_review_queue{tenant="`+tenant+`"}`)
 	})
-	code, body := s.get(t, "/api/v1/stats", token)
+	code, body := s.Get(t, "/api/v1/stats", token)
 	var stats struct {
 		Stats struct {
 			Tenant      string `json:"tenant"`
@@ -157,11 +75,11 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	if stats.Stats.Tenant != tenant || stats.Stats.ReviewQueue == 0 || len(stats.Stats.Platforms) != 3 {
 		t.Fatalf("stats: %s", body)
 	}
-	code, body = s.get(t, "/api/v1/plugins", token)
+	code, body = s.Get(t, "/api/v1/plugins", token)
 	if code != 200 || !strings.Contains(body, `"name":"demo"`) || !strings.Contains(body, `"up":true`) {
 		t.Fatalf("plugins: %d %s", code, body)
 	}
-	if code, _ := s.get(t, "/readyz", ""); code != 200 {
+	if code, _ := s.Get(t, "/readyz", ""); code != 200 {
 		t.Fatalf("readyz %d", code)
 	}
 
@@ -177,9 +95,9 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	if len(children) != 1 || children[0] == 0 {
 		t.Fatalf("no plugin pid in %s", body)
 	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.Cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case err := <-s.done:
+	case err := <-s.Done:
 		if err != nil {
 			t.Fatalf("serve exited with %v", err)
 		}
@@ -191,7 +109,7 @@ func TestServeDemoEndToEnd(t *testing.T) {
 			t.Errorf("plugin pid %d outlived serve", pid)
 		}
 	}
-	if !strings.Contains(s.logs(), "database closed") {
+	if !strings.Contains(s.Logs(), "database closed") {
 		t.Fatal("no log line says the database was closed")
 	}
 }

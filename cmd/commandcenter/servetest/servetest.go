@@ -1,0 +1,123 @@
+// Package servetest builds the commandcenter binary and runs `serve` as a
+// real child process for end-to-end tests, in one place for every package
+// that needs it.
+package servetest
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Build compiles commandcenter into dir and returns the binary's path.
+func Build(dir string) (string, error) {
+	_, here, _, _ := runtime.Caller(0)
+	bin := filepath.Join(dir, "commandcenter")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = filepath.Dir(filepath.Dir(here)) // cmd/commandcenter
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building commandcenter: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// Server is a running `commandcenter serve`.
+type Server struct {
+	Cmd *exec.Cmd
+	// Base is the API's base URL, http://127.0.0.1:<port>.
+	Base string
+	// Done receives the process's exit.
+	Done chan error
+	mu   sync.Mutex
+	log  strings.Builder
+}
+
+// Logs is everything serve wrote to stderr so far.
+func (s *Server) Logs() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.log.String()
+}
+
+var servingLine = regexp.MustCompile(`msg="commandcenter serving" api=(http://[0-9.:]+)/api/v1`)
+
+// Start runs `bin serve --listen 127.0.0.1:0 args...` in a temporary
+// directory and waits until it listens. The process is killed when the
+// test ends; its log is shown if the test failed.
+func Start(t testing.TB, bin string, args ...string) *Server {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Dir = t.TempDir()
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Cmd: cmd, Done: make(chan error, 1)}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			s.mu.Lock()
+			s.log.WriteString(line + "\n")
+			s.mu.Unlock()
+			if m := servingLine.FindStringSubmatch(line); m != nil {
+				found <- m[1]
+			}
+		}
+		s.Done <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("serve log:\n%s", s.Logs())
+		}
+	})
+	select {
+	case s.Base = <-found:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve did not start within 60s:\n%s", s.Logs())
+	}
+	return s
+}
+
+// Get fetches path with an optional bearer token.
+func (s *Server) Get(t testing.TB, path, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.Base+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// Poll checks cond every interval until it holds, failing the test after
+// timeout.
+func Poll(t testing.TB, what string, timeout, interval time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(interval)
+	}
+}
