@@ -7,6 +7,8 @@ package exporter
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -63,9 +65,10 @@ type Business struct {
 	mu       sync.Mutex // one refresh at a time; writers hold it too
 	families []*family
 	f        businessFamilies
-	lastGen  uint64
-	lastAt   time.Time
-	lastErr  error
+	// lastAt is when the last refresh succeeded; lastErr why the last one
+	// failed, if it did.
+	lastAt  time.Time
+	lastErr error
 }
 
 type businessFamilies struct {
@@ -146,7 +149,6 @@ func (b *Business) Run(ctx context.Context) {
 func (b *Business) Refresh(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	gen := b.store.Generation()
 	for _, f := range b.families {
 		f.begin()
 	}
@@ -162,7 +164,21 @@ func (b *Business) Refresh(ctx context.Context) error {
 	for _, f := range b.families {
 		f.end()
 	}
-	b.lastGen, b.lastAt, b.lastErr = gen, b.opts.Now(), nil
+	b.lastAt, b.lastErr = b.opts.Now(), nil
+	return nil
+}
+
+// Ready reports an error until the business metrics have been computed
+// once, and while the latest refresh fails.
+func (b *Business) Ready() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.lastErr != nil:
+		return fmt.Errorf("business metrics: last refresh failed: %w", b.lastErr)
+	case b.lastAt.IsZero():
+		return errors.New("business metrics not computed yet")
+	}
 	return nil
 }
 

@@ -131,3 +131,24 @@ func TestGzipWhenAsked(t *testing.T) {
 		t.Fatal("not gzipped")
 	}
 }
+
+func TestReadyOnlyAfterFirstRefresh(t *testing.T) {
+	st := storetest.Open(t)
+	b := NewBusiness(st, Options{Now: func() time.Time { return storetest.Now }})
+	if err := b.Ready(); err == nil {
+		t.Fatal("ready before any refresh")
+	}
+	if err := b.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Ready(); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if err := b.Refresh(context.Background()); err == nil {
+		t.Fatal("refresh on a closed store succeeded")
+	}
+	if err := b.Ready(); err == nil || !strings.Contains(err.Error(), "last refresh failed") {
+		t.Fatalf("ready after a failed refresh: %v", err)
+	}
+}

@@ -106,7 +106,12 @@ func (c *serveCmd) run() error {
 		Store: st, Ingester: ingester, Plugins: host, Logger: logger,
 		MaxBodyBytes:   cfg.API.MaxBodyBytes,
 		UpcomingWindow: time.Duration(cfg.Exporter.UpcomingWindow),
-		Ready:          func() error { return st.Ping(context.Background()) },
+		Ready: func() error {
+			if err := st.Ping(context.Background()); err != nil {
+				return fmt.Errorf("database: %w", err)
+			}
+			return business.Ready()
+		},
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", exporter.Handler(reg, business, logger))

@@ -219,24 +219,6 @@ func (s *Store) ScraperStats(ctx context.Context, tenant string) ([]ScraperStat,
 	return out, rows.Err()
 }
 
-// Tenants lists every tenant that has any entity or metric.
-func (s *Store) Tenants(ctx context.Context) ([]string, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT tenant FROM entities UNION SELECT DISTINCT tenant FROM campaign_totals ORDER BY 1`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
-}
-
 // CampaignDayViews is a campaign's views on one platform on one day.
 type CampaignDayViews struct {
 	Campaign, Platform string

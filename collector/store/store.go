@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -53,7 +52,6 @@ type Store struct {
 	opts   Options
 	write  *sql.DB
 	read   *sql.DB
-	gen    atomic.Uint64
 	mu     sync.Mutex
 	subs   map[chan Change]struct{}
 	closed bool
@@ -179,10 +177,6 @@ func (s *Store) SizeBytes() int64 {
 	return total
 }
 
-// Generation changes every time a write commits; readers that cache derived
-// data compare it to know when to recompute.
-func (s *Store) Generation() uint64 { return s.gen.Load() }
-
 // lockErr turns SQLite's busy/locked errors into ErrLocked.
 func lockErr(err error) error {
 	var se sqlite3.Error
@@ -206,7 +200,7 @@ func fromMilli(ms sql.NullInt64) time.Time {
 	return time.UnixMilli(ms.Int64).UTC()
 }
 
-// withTx runs fn in a write transaction and bumps the generation on commit.
+// withTx runs fn in a write transaction.
 func (s *Store) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -219,7 +213,6 @@ func (s *Store) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return lockErr(err)
 	}
-	s.gen.Add(1)
 	return nil
 }
 
