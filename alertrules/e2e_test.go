@@ -128,15 +128,14 @@ type notification struct {
 
 // webhook records what Alertmanager delivers, by receiver (the URL path).
 type webhook struct {
-	mu    sync.Mutex
-	got   []notification
-	srv   *httptest.Server
-	addr  string
-	alert chan struct{}
+	mu   sync.Mutex
+	got  []notification
+	srv  *httptest.Server
+	addr string
 }
 
 func newWebhook(t *testing.T) *webhook {
-	w := &webhook{alert: make(chan struct{}, 100)}
+	w := &webhook{}
 	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		at := time.Now()
 		var msg struct {
@@ -153,10 +152,6 @@ func newWebhook(t *testing.T) *webhook {
 			w.got = append(w.got, notification{receiver: strings.TrimPrefix(r.URL.Path, "/alerts/"), status: a.Status, labels: a.Labels, at: at})
 		}
 		w.mu.Unlock()
-		select {
-		case w.alert <- struct{}{}:
-		default:
-		}
 	}))
 	t.Cleanup(w.srv.Close)
 	w.addr = strings.TrimPrefix(w.srv.URL, "http://")
@@ -178,6 +173,12 @@ func (w *webhook) firing() map[string]time.Time {
 		}
 	}
 	return out
+}
+
+func (w *webhook) all() []notification {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]notification(nil), w.got...)
 }
 
 func (w *webhook) resolved(alertname, subject string) bool {
@@ -320,6 +321,13 @@ scrape_configs:
 	sort.Strings(want)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("delivered alerts\n got:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	// Routing matches the labels: <team>-urgent gets criticals, <team> the rest.
+	for _, n := range hook.all() {
+		team, urgent := strings.CutSuffix(n.receiver, "-urgent")
+		if n.labels["team"] != team || (n.labels["severity"] == "critical") != urgent || n.labels["tenant"] != "acme" {
+			t.Errorf("alert %v delivered to %s", n.labels, n.receiver)
+		}
 	}
 	// Alerts with a `for` longer than the test are pending in Prometheus.
 	pending := promPending(t, promAddr)
