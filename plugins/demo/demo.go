@@ -55,6 +55,16 @@ func DefaultConfig() Config {
 type Source struct {
 	cfg Config
 	now func() time.Time
+	// last is the world as of the last tick emitted, so the next Collect
+	// of this process need not replay every tick since the start.
+	last *snapshot
+}
+
+type snapshot struct {
+	start   time.Time
+	tick    int
+	world   *world
+	changed []*sdk.Entity
 }
 
 // New returns a demo source with the default config; now is its clock
@@ -157,11 +167,18 @@ func (s *Source) Collect(ctx context.Context, raw string, emit sdk.Emit) error {
 			return err
 		}
 	}
-	w := newWorld(s.cfg, cur.start)
+	var w *world
 	var changed []*sdk.Entity
-	for i := 1; i <= cur.tick; i++ {
-		changed = w.advance(s.cfg.Seed, i, cur.start.Add(time.Duration(i)*replayStep))
+	if l := s.last; l != nil && l.start.Equal(cur.start) && l.tick == cur.tick {
+		w, changed = l.world, l.changed
+	} else {
+		// A fresh process (or a cursor from elsewhere): rebuild by replay.
+		w = newWorld(s.cfg, cur.start)
+		for i := 1; i <= cur.tick; i++ {
+			changed = w.advance(s.cfg.Seed, i, cur.start.Add(time.Duration(i)*replayStep))
+		}
 	}
+	s.last = &snapshot{start: cur.start, tick: cur.tick, world: w, changed: changed}
 	at := cur.start
 	if cur.tick > 0 {
 		at = s.now().UTC()
@@ -173,6 +190,7 @@ func (s *Source) Collect(ctx context.Context, raw string, emit sdk.Emit) error {
 	cur.tick, cur.part = cur.tick+1, 0
 	now := s.now().UTC()
 	changed = w.advance(s.cfg.Seed, cur.tick, now)
+	s.last = &snapshot{start: cur.start, tick: cur.tick, world: w, changed: changed}
 	return s.emitFrom(ctx, emit, cur, s.batches(w, cur.tick, now, changed))
 }
 

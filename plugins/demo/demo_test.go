@@ -154,3 +154,30 @@ func TestConfigureNamesTheBadField(t *testing.T) {
 		}
 	}
 }
+
+func TestAFreshProcessContinuesWhereTheLastLeftOff(t *testing.T) {
+	// One process runs ticks 0..40; another, started with tick 20's cursor
+	// (as after a restart), must emit the same tick 21 as the first did.
+	long := configured(t, pinned)
+	var cursors []string
+	var tick21 []sdk.Batch
+	cursor := ""
+	for tick := 0; tick <= 40; tick++ {
+		bs := collect(t, long, cursor)
+		if tick == 21 {
+			tick21 = bs
+		}
+		cursor = bs[len(bs)-1].Cursor
+		cursors = append(cursors, cursor)
+	}
+	fresh := configured(t, pinned)
+	got := collect(t, fresh, cursors[20])
+	if len(got) != len(tick21) {
+		t.Fatalf("fresh process emitted %d batches for tick 21, the long-running one %d", len(got), len(tick21))
+	}
+	for i := range got {
+		if !reflect.DeepEqual(got[i].Entities, tick21[i].Entities) || got[i].Cursor != tick21[i].Cursor {
+			t.Fatalf("batch %d of tick 21 differs after a restart", i)
+		}
+	}
+}

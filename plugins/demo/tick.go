@@ -102,10 +102,17 @@ func (w *world) tenantOf(tenant string, xs []*sdk.Entity) []*sdk.Entity {
 	return out
 }
 
-// scraperEvents are tick n's scraper runs at now: one per target, failing
-// for broken targets, none for stale ones, and now and then a selector
-// update.
+// scrapeEvery is how many ticks pass between scraper runs (5 minutes at
+// the default 10 s interval), so runs do not flood the activity feed.
+const scrapeEvery = 30
+
+// scraperEvents are tick n's scraper runs at now, every scrapeEvery ticks:
+// one per target, failing for broken targets, none for stale ones, and now
+// and then a selector update.
 func (w *world) scraperEvents(seed int64, n int, now time.Time) []sdk.Event {
+	if n%scrapeEvery != 0 {
+		return nil
+	}
 	rng := tickRNG(seed, -n)
 	var out []sdk.Event
 	for _, t := range w.targets {
@@ -124,7 +131,7 @@ func (w *world) scraperEvents(seed int64, n int, now time.Time) []sdk.Event {
 		}
 		out = append(out, sdk.Event{Key: key, Tenant: t.Tenant, Kind: sdk.KindScraperRun, Entity: ref, OccurredAt: now,
 			Attrs: fmt.Appendf(nil, `{"status":"ok","duration_ms":%d,"items":%d}`, 800+rng.IntN(4000), 10+rng.IntN(40))})
-		if rng.IntN(400) == 0 {
+		if rng.IntN(50) == 0 {
 			out = append(out, sdk.Event{Key: key + "/selector", Tenant: t.Tenant, Kind: sdk.KindScraperSelectorUpdated, Entity: ref,
 				OccurredAt: now, Attrs: []byte(`{"selector":"views","old":"strong[data-e2e=views]","new":"span[data-e2e=video-views]"}`)})
 		}
