@@ -33,7 +33,7 @@ run: build
 	./$(BIN) serve --demo
 
 test: deps vet fmt-check
-	$(GO) test -count=1 ./...
+	$(GO) test -race -count=1 ./...
 
 deps: apt-deps tools
 
