@@ -218,7 +218,7 @@ func (r *runner) command() *exec.Cmd {
 	} else {
 		cmd = exec.Command(r.cfg.Path)
 	}
-	dieWithParent(cmd)
+	isolate(cmd)
 	return cmd
 }
 

@@ -83,7 +83,9 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		t.Fatalf("readyz %d", code)
 	}
 
-	// SIGTERM: children stopped, database closed, clean exit.
+	// SIGTERM to serve's whole process group, as timeout(1) or a job
+	// supervisor sends it: children stopped in order, database closed,
+	// clean exit, no error logged.
 	var plugins struct {
 		Plugins []struct{ PID int } `json:"plugins"`
 	}
@@ -95,7 +97,7 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	if len(children) != 1 || children[0] == 0 {
 		t.Fatalf("no plugin pid in %s", body)
 	}
-	s.Cmd.Process.Signal(syscall.SIGTERM)
+	syscall.Kill(-s.Cmd.Process.Pid, syscall.SIGTERM)
 	select {
 	case err := <-s.Done:
 		if err != nil {
@@ -111,6 +113,9 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(s.Logs(), "database closed") {
 		t.Fatal("no log line says the database was closed")
+	}
+	if strings.Contains(s.Logs(), "level=ERROR") {
+		t.Fatalf("a clean shutdown logged errors:\n%s", s.Logs())
 	}
 }
 
