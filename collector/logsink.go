@@ -39,5 +39,16 @@ func (s slogSink) Accept(_ string, level hclog.Level, msg string, args ...any) {
 	if !ok {
 		l = slog.LevelInfo
 	}
-	s.logger.Log(context.Background(), l, msg, args...)
+	s.logger.Log(context.Background(), l, msg, withoutTimestamp(args)...)
+}
+
+// withoutTimestamp drops the plugin's own "timestamp" pair, which go-plugin
+// passes along: the host's log line has its time already.
+func withoutTimestamp(args []any) []any {
+	for i := 0; i+1 < len(args); i += 2 {
+		if k, ok := args[i].(string); ok && k == "timestamp" {
+			return append(args[:i:i], args[i+2:]...)
+		}
+	}
+	return args
 }
