@@ -7,7 +7,9 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -69,8 +71,10 @@ func (s *Server) Routes(reg prometheus.Registerer) http.Handler {
 	handle := func(pattern, route string, h http.Handler) {
 		mux.Handle(pattern, promhttp.InstrumentHandlerDuration(duration.MustCurryWith(prometheus.Labels{"handler": route}), h))
 	}
+	var routes []route
 	api := func(method, path, scope string, h func(http.ResponseWriter, *http.Request, store.Token)) {
 		handle(method+" /api/v1/"+path, "/api/v1/"+path, s.authenticated(scope, h))
+		routes = append(routes, newRoute(method, "/api/v1/"+path))
 	}
 	api("POST", "events", store.ScopeIngest, s.postEvents)
 	api("GET", "stats", store.ScopeRead, s.getStats)
@@ -85,9 +89,38 @@ func (s *Server) Routes(reg prometheus.Registerer) http.Handler {
 	}))
 	handle("GET /readyz", "/readyz", http.HandlerFunc(s.readyz))
 	handle("/api/", "/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allowed := allowedMethods(routes, r.URL.Path); len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed",
+				r.Method+" is not allowed on "+r.URL.Path+"; use "+strings.Join(allowed, " or "), nil)
+			return
+		}
 		writeError(w, http.StatusNotFound, "not_found", "no API route "+r.Method+" "+r.URL.Path, nil)
 	}))
 	return s.recoverer(mux)
+}
+
+// route is one registered method and path, for answering 405 rather than
+// 404 when only the method is wrong.
+type route struct {
+	method string
+	path   *regexp.Regexp
+}
+
+var wildcard = regexp.MustCompile(`\\\{[^/]+\\\}`)
+
+func newRoute(method, pattern string) route {
+	return route{method: method, path: regexp.MustCompile("^" + wildcard.ReplaceAllString(regexp.QuoteMeta(pattern), "[^/]+") + "$")}
+}
+
+func allowedMethods(routes []route, path string) []string {
+	var out []string
+	for _, r := range routes {
+		if r.path.MatchString(path) {
+			out = append(out, r.method)
+		}
+	}
+	return out
 }
 
 func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {

@@ -453,6 +453,12 @@ func TestHealthAndUnknownRoutes(t *testing.T) {
 	if r := e.do("GET", "/api/v1/nothing", e.tokens["acme/read"], ""); r.status != 404 || errorCode(r) != "not_found" {
 		t.Fatalf("unknown route %d %s", r.status, r.raw)
 	}
+	for path, allow := range map[string]string{"/api/v1/events": "POST", "/api/v1/stats": "GET", "/api/v1/entities/video": "GET"} {
+		r := e.do("DELETE", path, e.tokens["acme/read"], "")
+		if r.status != 405 || errorCode(r) != "method_not_allowed" || r.header.Get("Allow") != allow {
+			t.Errorf("DELETE %s: %d Allow=%q %s", path, r.status, r.header.Get("Allow"), r.raw)
+		}
+	}
 }
 
 func TestLockedDatabaseAnswers503AndStoresNothing(t *testing.T) {
