@@ -62,7 +62,11 @@ type Business struct {
 	store *store.Store
 	opts  Options
 
-	mu       sync.Mutex // one refresh at a time; writers hold it too
+	// mu serialises refreshes. Scrapes do not take it: the VictoriaMetrics
+	// sets are safe to write while a refresh updates them, so a scrape
+	// never waits for one (values may then mix two refreshes, as with any
+	// live registry).
+	mu       sync.Mutex
 	families []*family
 	f        businessFamilies
 	// lastAt is when the last refresh succeeded; lastErr why the last one
@@ -184,8 +188,6 @@ func (b *Business) Ready() error {
 
 // WritePrometheus writes every business series in text exposition format.
 func (b *Business) WritePrometheus(w io.Writer) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	for _, f := range b.families {
 		f.write(w)
 	}

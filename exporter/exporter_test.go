@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"io"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -151,4 +152,46 @@ func TestReadyOnlyAfterFirstRefresh(t *testing.T) {
 	if err := b.Ready(); err == nil || !strings.Contains(err.Error(), "last refresh failed") {
 		t.Fatalf("ready after a failed refresh: %v", err)
 	}
+}
+
+// A scrape must not wait for a refresh in progress (a refresh of 100k
+// series takes a few hundred ms), and the two may run at once without a
+// data race (make test runs -race).
+func TestScrapeDoesNotWaitForRefresh(t *testing.T) {
+	_, b := fixtureBusiness(t)
+	b.mu.Lock() // a refresh in progress holds the refresh lock
+	done := make(chan string)
+	go func() {
+		var buf bytes.Buffer
+		b.WritePrometheus(&buf)
+		done <- buf.String()
+	}()
+	select {
+	case out := <-done:
+		b.mu.Unlock()
+		if !strings.Contains(out, "# TYPE commandcenter_payments_open gauge") {
+			t.Fatalf("scrape during refresh lost series:\n%s", out)
+		}
+	case <-time.After(2 * time.Second):
+		b.mu.Unlock()
+		t.Fatal("scrape blocked behind the refresh")
+	}
+	// Refresh and scrape together, for the race detector.
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				b.WritePrometheus(io.Discard)
+			}
+		}
+	}()
+	for range 20 {
+		if err := b.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
 }

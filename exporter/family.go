@@ -3,6 +3,7 @@ package exporter
 import (
 	"io"
 	"strings"
+	"sync/atomic"
 
 	"github.com/VictoriaMetrics/metrics"
 )
@@ -17,8 +18,12 @@ type family struct {
 	set             *metrics.Set
 	// live maps each current series name to its gauge and the refresh that
 	// last set it.
+	// Only the refresh (which holds Business.mu) touches them.
 	live map[string]*series
 	gen  uint64
+	// n is how many series the set holds; scrapes read it without the
+	// refresh lock, to leave an empty family out.
+	n atomic.Int64
 	// buf is reused to build series names, so a refresh allocates only for
 	// series that are new.
 	buf []byte
@@ -84,6 +89,7 @@ func (f *family) setValue(v float64, labelValues ...string) {
 		name := string(f.buf)
 		s = &series{gauge: f.set.GetOrCreateGauge(name, nil)}
 		f.live[name] = s
+		f.n.Add(1)
 	}
 	s.gauge.Set(v)
 	s.gen = f.gen
@@ -95,6 +101,7 @@ func (f *family) end() {
 		if s.gen != f.gen {
 			f.set.UnregisterMetric(name)
 			delete(f.live, name)
+			f.n.Add(-1)
 		}
 	}
 }
@@ -109,7 +116,7 @@ func (f *family) abort() {
 
 // write emits HELP and TYPE, then the series; nothing for an empty family.
 func (f *family) write(w io.Writer) {
-	if len(f.live) == 0 {
+	if f.n.Load() == 0 {
 		return
 	}
 	io.WriteString(w, "# HELP "+f.name+" "+f.help+"\n# TYPE "+f.name+" "+f.typ+"\n")
