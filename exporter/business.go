@@ -124,16 +124,14 @@ func NewBusiness(st *store.Store, opts Options) *Business {
 }
 
 // Run keeps the metrics current until ctx ends: after every store change
-// (at most once per MinRefresh) and at least every MaxAge.
+// (at most once per MinRefresh) and at least every MaxAge. Call Refresh
+// once before, so the first scrape has values.
 func (b *Business) Run(ctx context.Context) {
 	changes, stop := b.store.Subscribe()
 	defer stop()
 	tick := time.NewTicker(b.opts.MaxAge)
 	defer tick.Stop()
 	for {
-		if err := b.Refresh(ctx); err != nil && ctx.Err() == nil {
-			b.opts.Logger.Error("refreshing business metrics", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
@@ -145,6 +143,9 @@ func (b *Business) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-time.After(b.opts.MinRefresh):
+		}
+		if err := b.Refresh(ctx); err != nil && ctx.Err() == nil {
+			b.opts.Logger.Error("refreshing business metrics", "err", err)
 		}
 	}
 }
@@ -197,16 +198,6 @@ func unixSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 
 func (b *Business) fill(ctx context.Context, now time.Time) error {
 	f := &b.f
-	counts, err := b.store.StatusCounts(ctx, "")
-	if err != nil {
-		return err
-	}
-	byType := map[string]*family{sdk.EntityVideo: f.videos, sdk.EntityCampaign: f.campaigns, sdk.EntityInfluencer: f.influencers, sdk.EntityContract: f.contracts}
-	for _, c := range counts {
-		if fam := byType[c.Type]; fam != nil {
-			fam.setValue(float64(c.Count), c.Tenant, c.Status)
-		}
-	}
 	stats, err := b.store.QuickStats(ctx, "", now, b.opts.UpcomingWindow, func(it *store.Item) {
 		switch {
 		case it.DueAt.IsZero():
@@ -219,7 +210,15 @@ func (b *Business) fill(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	byType := map[string]*family{sdk.EntityVideo: f.videos, sdk.EntityCampaign: f.campaigns, sdk.EntityInfluencer: f.influencers, sdk.EntityContract: f.contracts}
 	for tenant, st := range stats {
+		for typ, counts := range st.ByStatus {
+			if fam := byType[typ]; fam != nil {
+				for status, n := range counts {
+					fam.setValue(float64(n), tenant, status)
+				}
+			}
+		}
 		for _, p := range st.Payments {
 			f.paymentsOpen.setValue(float64(p.Open), tenant, p.Currency)
 			f.paymentsOpenAmount.setValue(store.Major(p.Amount.Minor, p.Currency), tenant, p.Currency)
