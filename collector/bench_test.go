@@ -11,7 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
 
+	"github.com/commandcenter/commandcenter/collector/config"
 	"github.com/commandcenter/commandcenter/collector/store"
+	"github.com/commandcenter/commandcenter/exporter"
 )
 
 // BenchmarkIngestThroughPlugin streams events from a real plugin child
@@ -30,7 +32,7 @@ func BenchmarkIngestThroughPlugin(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		host := NewHost([]PluginConfig{cfg}, &Ingester{Store: st, Metrics: NewMetrics(prometheus.NewRegistry()), Logger: logger}, "")
+		host := NewHost([]config.Plugin{cfg}, &Ingester{Store: st, Metrics: exporter.NewHostMetrics(prometheus.NewRegistry()), Logger: logger}, "")
 		r := host.runners[0]
 		if err := r.start(ctx); err != nil {
 			b.Fatal(err)

@@ -1,12 +1,12 @@
 // Package collector is commandcenter's plugin host: it starts each source
-// plugin as a child process (hashicorp/go-plugin), runs its Collect on an
-// interval, stores every batch with its cursor, and restarts a plugin that
-// crashes or hangs with capped exponential backoff while the others run on.
+// plugin as a child process (sdk.Launch, over hashicorp/go-plugin), runs its
+// Collect on an interval, hands every batch to the Ingester (which stores it
+// with its cursor), and restarts a plugin that crashes or hangs with capped
+// exponential backoff while the others run on.
 package collector
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,10 +16,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+	"github.com/commandcenter/commandcenter/collector/config"
+	"github.com/commandcenter/commandcenter/exporter"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
@@ -27,7 +29,7 @@ import (
 type Host struct {
 	ingester *Ingester
 	logger   *slog.Logger
-	metrics  *Metrics
+	metrics  *exporter.HostMetrics
 	// executable runs built-in plugins as `<executable> plugin <name>`.
 	executable string
 	runners    []*runner
@@ -35,15 +37,15 @@ type Host struct {
 
 // NewHost prepares (but does not start) a runner per plugin. executable is
 // the commandcenter binary that serves built-in plugins.
-func NewHost(plugins []PluginConfig, ingester *Ingester, executable string) *Host {
+func NewHost(plugins []config.Plugin, ingester *Ingester, executable string) *Host {
 	h := &Host{ingester: ingester, logger: ingester.Logger, metrics: ingester.Metrics, executable: executable}
 	for _, p := range plugins {
 		r := &runner{host: h, cfg: p, logger: h.logger.With("plugin", p.Name)}
 		r.status.Name = p.Name
 		r.status.Builtin = p.Builtin
 		r.status.Path = p.Path
-		h.metrics.pluginUp.WithLabelValues(p.Name).Set(0)
-		h.metrics.pluginRestarts.WithLabelValues(p.Name)
+		h.metrics.PluginUp.WithLabelValues(p.Name).Set(0)
+		h.metrics.PluginRestarts.WithLabelValues(p.Name)
 		h.runners = append(h.runners, r)
 	}
 	return h
@@ -63,28 +65,9 @@ func (h *Host) Run(ctx context.Context) {
 	wg.Wait()
 }
 
-// PluginStatus is what /api/v1/plugins shows of one plugin.
-type PluginStatus struct {
-	Name          string    `json:"name"`
-	Builtin       string    `json:"builtin,omitempty"`
-	Path          string    `json:"path,omitempty"`
-	Version       string    `json:"version,omitempty"`
-	Kinds         []string  `json:"kinds,omitempty"`
-	Up            bool      `json:"up"`
-	PID           int       `json:"pid,omitempty"`
-	Restarts      int       `json:"restarts"`
-	Healthy       *bool     `json:"healthy,omitempty"`
-	HealthMessage string    `json:"health_message,omitempty"`
-	LastSuccess   time.Time `json:"last_success,omitzero"`
-	LastError     string    `json:"last_error,omitempty"`
-	LastErrorAt   time.Time `json:"last_error_at,omitzero"`
-	NextRun       time.Time `json:"next_run,omitzero"`
-	Cursor        string    `json:"cursor,omitempty"`
-}
-
 // Plugins reports every plugin's state.
-func (h *Host) Plugins() []PluginStatus {
-	out := make([]PluginStatus, len(h.runners))
+func (h *Host) Plugins() []apiv1.PluginStatus {
+	out := make([]apiv1.PluginStatus, len(h.runners))
 	for i, r := range h.runners {
 		r.mu.Lock()
 		out[i] = r.status
@@ -96,14 +79,14 @@ func (h *Host) Plugins() []PluginStatus {
 // runner keeps one plugin alive and collecting.
 type runner struct {
 	host   *Host
-	cfg    PluginConfig
+	cfg    config.Plugin
 	logger *slog.Logger
 
-	client *plugin.Client
-	source *sdk.Client
+	// plugin is the running process; nil between a stop and a start.
+	plugin *sdk.Plugin
 
 	mu     sync.Mutex
-	status PluginStatus
+	status apiv1.PluginStatus
 }
 
 // Errors that decide what happens after a failed Collect.
@@ -111,7 +94,7 @@ var (
 	errHung = errors.New("collect timed out")
 )
 
-func (r *runner) update(f func(*PluginStatus)) {
+func (r *runner) update(f func(*apiv1.PluginStatus)) {
 	r.mu.Lock()
 	f(&r.status)
 	r.mu.Unlock()
@@ -121,8 +104,8 @@ func (r *runner) run(ctx context.Context) {
 	defer r.stop()
 	failures := 0
 	for {
-		if r.client == nil || r.client.Exited() {
-			if r.client != nil {
+		if r.plugin == nil || r.plugin.Exited() {
+			if r.plugin != nil {
 				r.restarted("plugin process exited")
 			}
 			if err := r.start(ctx); err != nil {
@@ -150,7 +133,7 @@ func (r *runner) run(ctx context.Context) {
 			// A hung or broken plugin is killed and started afresh; data
 			// errors (a rejected batch, a locked database) are retried by
 			// the next run, which resumes from the stored cursor.
-			if errors.Is(err, errHung) || r.client.Exited() || brokenPlugin(err) {
+			if errors.Is(err, errHung) || r.plugin.Exited() || brokenPlugin(err) {
 				r.stop()
 				r.restarted(err.Error())
 				if !sleep(ctx, r.backoff(failures)) {
@@ -163,7 +146,7 @@ func (r *runner) run(ctx context.Context) {
 		if failures > 0 {
 			wait = max(wait, r.backoff(failures))
 		}
-		r.update(func(s *PluginStatus) { s.NextRun = time.Now().Add(wait) })
+		r.update(func(s *apiv1.PluginStatus) { s.NextRun = time.Now().Add(wait) })
 		if !sleep(ctx, wait) {
 			return
 		}
@@ -198,17 +181,17 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 func (r *runner) failed(err error) {
 	r.logger.Error("plugin failed", "err", err)
-	r.host.metrics.pluginUp.WithLabelValues(r.cfg.Name).Set(0)
-	r.update(func(s *PluginStatus) {
-		s.Up = r.client != nil && !r.client.Exited()
+	r.host.metrics.PluginUp.WithLabelValues(r.cfg.Name).Set(0)
+	r.update(func(s *apiv1.PluginStatus) {
+		s.Up = r.plugin != nil && !r.plugin.Exited()
 		s.LastError, s.LastErrorAt = err.Error(), time.Now()
 	})
 }
 
 func (r *runner) restarted(why string) {
 	r.logger.Warn("restarting plugin", "reason", why)
-	r.host.metrics.pluginRestarts.WithLabelValues(r.cfg.Name).Inc()
-	r.update(func(s *PluginStatus) { s.Restarts++ })
+	r.host.metrics.PluginRestarts.WithLabelValues(r.cfg.Name).Inc()
+	r.update(func(s *apiv1.PluginStatus) { s.Restarts++ })
 }
 
 func (r *runner) command() *exec.Cmd {
@@ -222,62 +205,30 @@ func (r *runner) command() *exec.Cmd {
 	return cmd
 }
 
-// start launches the plugin process, dispenses its client, and describes
-// and configures it.
+// start launches the plugin process, describes, configures and checks it.
 func (r *runner) start(ctx context.Context) error {
-	cc := &plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.VersionedPlugins(nil),
-		Cmd:              r.command(),
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Logger:           pluginLogger(r.host.logger, r.cfg.Name),
-		StartTimeout:     30 * time.Second,
-	}
-	if r.cfg.SHA256 != "" {
-		sum, _ := hex.DecodeString(r.cfg.SHA256) // validated with the config
-		cc.SecureConfig = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
-	}
-	client := plugin.NewClient(cc)
-	r.client = client
-	rpc, err := client.Client()
-	if err != nil {
-		return fmt.Errorf("starting plugin: %w", err)
-	}
-	raw, err := rpc.Dispense(sdk.PluginName)
-	if err != nil {
-		return fmt.Errorf("dispensing plugin: %w", err)
-	}
-	src := raw.(*sdk.Client)
-	callCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	desc, err := src.Describe(callCtx)
-	if err != nil {
-		return fmt.Errorf("describe: %w", err)
-	}
-	cfgJSON, err := r.cfg.PluginConfigJSON()
+	cfgJSON, err := r.cfg.ConfigJSON()
 	if err != nil {
 		return fmt.Errorf("plugins.%s.config: %w", r.cfg.Name, err)
 	}
-	if err := src.Configure(callCtx, cfgJSON); err != nil {
-		return fmt.Errorf("configure: %w", err)
+	var pin []byte
+	if r.cfg.SHA256 != "" {
+		pin, _ = hex.DecodeString(r.cfg.SHA256) // validated with the config
 	}
-	healthy, msg, err := src.Check(callCtx)
+	p, err := sdk.Launch(ctx, sdk.LaunchConfig{Cmd: r.command(), SHA256: pin, Config: cfgJSON,
+		Logger: pluginLogger(r.host.logger, r.cfg.Name)})
 	if err != nil {
-		return fmt.Errorf("check: %w", err)
+		return err
 	}
-	if !healthy {
-		r.logger.Warn("plugin reports its source unhealthy", "message", msg)
+	if !p.Healthy {
+		r.logger.Warn("plugin reports its source unhealthy", "message", p.HealthMessage)
 	}
-	r.source = src
-	pid := 0
-	if rc := client.ReattachConfig(); rc != nil {
-		pid = rc.Pid
-	}
-	r.update(func(s *PluginStatus) {
-		s.Version, s.Kinds, s.Up, s.PID = desc.Version, desc.Kinds, true, pid
-		s.Healthy, s.HealthMessage = &healthy, msg
+	r.plugin = p
+	r.update(func(s *apiv1.PluginStatus) {
+		s.Version, s.Kinds, s.Up, s.PID = p.Description.Version, p.Description.Kinds, true, p.PID
+		s.Healthy, s.HealthMessage = &p.Healthy, p.HealthMessage
 	})
-	r.logger.Info("plugin started", "version", desc.Version, "pid", pid)
+	r.logger.Info("plugin started", "version", p.Description.Version, "pid", p.PID)
 	return nil
 }
 
@@ -285,14 +236,14 @@ func (r *runner) start(ctx context.Context) error {
 // arrives. It gives up after the configured timeout.
 func (r *runner) collect(ctx context.Context) error {
 	started := time.Now()
-	cursor, err := r.host.ingester.Store.Cursor(ctx, r.cfg.Name)
+	cursor, err := r.host.ingester.Cursor(ctx, r.cfg.Name)
 	if err != nil {
 		return fmt.Errorf("reading cursor: %w", err)
 	}
 	runCtx, cancel := context.WithTimeoutCause(ctx, time.Duration(r.cfg.Timeout), errHung)
 	defer cancel()
 	batches, items := 0, 0
-	err = r.source.Collect(runCtx, cursor, func(b sdk.Batch) error {
+	err = r.plugin.Collect(runCtx, cursor, func(b sdk.Batch) error {
 		// A batch that arrived is stored even during shutdown.
 		if _, err := r.host.ingester.Apply(context.WithoutCancel(ctx), r.cfg.Name, &b); err != nil {
 			return err
@@ -304,7 +255,7 @@ func (r *runner) collect(ctx context.Context) error {
 		}
 		return nil
 	})
-	r.host.metrics.collectDuration.WithLabelValues(r.cfg.Name).Observe(time.Since(started).Seconds())
+	r.host.metrics.CollectDuration.WithLabelValues(r.cfg.Name).Observe(time.Since(started).Seconds())
 	if err != nil {
 		// The plugin side may report the deadline (DeadlineExceeded) a moment
 		// before our own timer fires; both mean the plugin overran.
@@ -315,9 +266,9 @@ func (r *runner) collect(ctx context.Context) error {
 		return fmt.Errorf("collect: %w", err)
 	}
 	now := time.Now()
-	r.host.metrics.pluginUp.WithLabelValues(r.cfg.Name).Set(1)
-	r.host.metrics.pluginLastSuccess.WithLabelValues(r.cfg.Name).Set(float64(now.UnixNano()) / 1e9)
-	r.update(func(s *PluginStatus) { s.Up, s.LastSuccess, s.Cursor = true, now, cursor })
+	r.host.metrics.PluginUp.WithLabelValues(r.cfg.Name).Set(1)
+	r.host.metrics.PluginLastSuccess.WithLabelValues(r.cfg.Name).Set(float64(now.UnixNano()) / 1e9)
+	r.update(func(s *apiv1.PluginStatus) { s.Up, s.LastSuccess, s.Cursor = true, now, cursor })
 	r.logger.Debug("collect finished", "batches", batches, "items", items, "duration", time.Since(started))
 	return nil
 }
@@ -334,11 +285,11 @@ func brokenPlugin(err error) bool {
 }
 
 func (r *runner) stop() {
-	if r.client != nil {
-		r.client.Kill()
+	if r.plugin != nil {
+		r.plugin.Kill()
 		r.logger.Debug("plugin stopped")
 	}
-	r.client, r.source = nil, nil
-	r.host.metrics.pluginUp.WithLabelValues(r.cfg.Name).Set(0)
-	r.update(func(s *PluginStatus) { s.Up, s.PID = false, 0 })
+	r.plugin = nil
+	r.host.metrics.PluginUp.WithLabelValues(r.cfg.Name).Set(0)
+	r.update(func(s *apiv1.PluginStatus) { s.Up, s.PID = false, 0 })
 }

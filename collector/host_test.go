@@ -20,7 +20,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/common/model"
 
+	"github.com/commandcenter/commandcenter/collector/config"
 	"github.com/commandcenter/commandcenter/collector/store"
+	"github.com/commandcenter/commandcenter/exporter"
 )
 
 // testPlugin is the built testplugin executable, shared by every test.
@@ -63,19 +65,19 @@ type harness struct {
 	t       *testing.T
 	store   *store.Store
 	host    *Host
-	metrics *Metrics
+	metrics *exporter.HostMetrics
 	logs    *syncBuffer
 	cancel  context.CancelFunc
 	done    chan struct{}
 }
 
-func testSource(name string, config map[string]any) PluginConfig {
-	return PluginConfig{Name: name, Path: testPlugin, Config: config,
+func testSource(name string, pluginConfig map[string]any) config.Plugin {
+	return config.Plugin{Name: name, Path: testPlugin, Config: pluginConfig,
 		Interval: model.Duration(50 * time.Millisecond), Timeout: model.Duration(5 * time.Second),
 		BackoffInitial: model.Duration(20 * time.Millisecond), BackoffMax: model.Duration(200 * time.Millisecond)}
 }
 
-func startHost(t *testing.T, plugins ...PluginConfig) *harness {
+func startHost(t *testing.T, plugins ...config.Plugin) *harness {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "cc.db"), store.Options{})
 	if err != nil {
@@ -83,7 +85,7 @@ func startHost(t *testing.T, plugins ...PluginConfig) *harness {
 	}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	m := NewMetrics(prometheus.NewRegistry())
+	m := exporter.NewHostMetrics(prometheus.NewRegistry())
 	host := NewHost(plugins, &Ingester{Store: st, Metrics: m, Logger: logger}, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, store: st, host: host, metrics: m, logs: logs, cancel: cancel, done: make(chan struct{})}
@@ -150,10 +152,10 @@ func TestCollectsEverythingAndKeepsCollecting(t *testing.T) {
 	if n := h.events("alpha"); n != 250 {
 		t.Fatalf("alpha stored %d events, want 250", n)
 	}
-	if got := testutil.ToFloat64(h.metrics.pluginUp.WithLabelValues("alpha")); got != 1 {
+	if got := testutil.ToFloat64(h.metrics.PluginUp.WithLabelValues("alpha")); got != 1 {
 		t.Fatalf("plugin_up = %v", got)
 	}
-	if got := testutil.ToFloat64(h.metrics.ingestedEvents.WithLabelValues("beta", "metrics.updated")); got != 30 {
+	if got := testutil.ToFloat64(h.metrics.IngestedEvents.WithLabelValues("beta", "metrics.updated")); got != 30 {
 		t.Fatalf("ingested_events_total{beta} = %v", got)
 	}
 	// Plugin log lines reach the host's log, tagged with the plugin's name.
@@ -177,10 +179,10 @@ func TestKilledPluginResumesWithoutLossOrDuplicates(t *testing.T) {
 	if n := h.events("victim"); n != 3000 {
 		t.Fatalf("stored %d events, want 3000", n)
 	}
-	if d := testutil.ToFloat64(h.metrics.duplicates.WithLabelValues("victim")); d != 0 {
+	if d := testutil.ToFloat64(h.metrics.Duplicates.WithLabelValues("victim")); d != 0 {
 		t.Fatalf("%v events were sent again after the restart: the cursor was not respected", d)
 	}
-	if r := testutil.ToFloat64(h.metrics.pluginRestarts.WithLabelValues("victim")); r < 1 {
+	if r := testutil.ToFloat64(h.metrics.PluginRestarts.WithLabelValues("victim")); r < 1 {
 		t.Fatalf("restarts_total = %v, want >= 1", r)
 	}
 	if st := h.host.Plugins()[0]; st.PID == pid || st.Restarts < 1 {
@@ -194,7 +196,7 @@ func TestHungPluginIsKilledAndRestarted(t *testing.T) {
 	h := startHost(t, p, testSource("healthy", map[string]any{"events": 40, "batch": 10}))
 	// Each run stores three batches before hanging; restarts carry it through.
 	h.eventually("hung plugin finishes across restarts", 30*time.Second, func() bool { return h.cursor("sloth") == "100" })
-	if r := testutil.ToFloat64(h.metrics.pluginRestarts.WithLabelValues("sloth")); r < 3 {
+	if r := testutil.ToFloat64(h.metrics.PluginRestarts.WithLabelValues("sloth")); r < 3 {
 		t.Fatalf("restarts_total = %v, want >= 3", r)
 	}
 	if c := h.cursor("healthy"); c != "40" {
@@ -216,7 +218,7 @@ func TestPluginExitingMidStreamIsRestarted(t *testing.T) {
 func TestGarbageIsRejectedAndNothingStored(t *testing.T) {
 	h := startHost(t, testSource("junk", map[string]any{"events": 30, "batch": 10, "garbage": true}), testSource("fine", map[string]any{"events": 10}))
 	h.eventually("rejections counted", 10*time.Second, func() bool {
-		return testutil.ToFloat64(h.metrics.rejected.WithLabelValues("junk", "invalid_kind")) >= 2
+		return testutil.ToFloat64(h.metrics.Rejected.WithLabelValues("junk", "invalid_kind")) >= 2
 	})
 	if c := h.cursor("junk"); c != "" {
 		t.Fatalf("cursor advanced to %q on rejected batches", c)

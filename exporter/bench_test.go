@@ -13,6 +13,8 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/commandcenter/commandcenter/collector/business"
+	"github.com/commandcenter/commandcenter/collector/config"
 	"github.com/commandcenter/commandcenter/collector/store"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
@@ -43,7 +45,7 @@ func BenchmarkScrape100k(b *testing.B) {
 func setupBench(b testing.TB) (*store.Store, *Business) {
 	const n = 100_000
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	st, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{Now: func() time.Time { return now }})
+	st, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{Rules: business.NewDerivations(), Now: func() time.Time { return now }})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -59,7 +61,8 @@ func setupBench(b testing.TB) (*store.Store, *Business) {
 			b.Fatal(err)
 		}
 	}
-	return st, NewBusiness(st, Options{Now: func() time.Time { return now }})
+	cfg := config.Default().Exporter
+	return st, NewBusiness(business.NewReports(st, time.Duration(cfg.UpcomingWindow)), Options{Config: cfg, Now: func() time.Time { return now }})
 }
 
 func benchScrape(b *testing.B, st *store.Store, biz *Business, refresh time.Duration) {

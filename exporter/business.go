@@ -1,78 +1,81 @@
-// Package exporter serves commandcenter's /metrics: business gauges derived
-// from the store (built with VictoriaMetrics/metrics, which handles large,
-// dynamic series sets quickly) and the process's own operational metrics
-// (client_golang), in one Prometheus text exposition.
+// Package exporter serves commandcenter's /metrics: the business gauges
+// (built with VictoriaMetrics/metrics, which handles large, dynamic series
+// sets quickly), refreshed from collector/business in domains (payments,
+// videos, contracts, campaigns, scraper) that each report their own
+// refresh duration and success, like node_exporter's collectors; and the
+// process's operational metrics (client_golang): the plugin host, ingest,
+// the API, the store. Every metric name is a constant here (names.go).
 package exporter
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
-	"github.com/commandcenter/commandcenter/collector/store"
-	"github.com/commandcenter/commandcenter/plugins/sdk"
-)
+	"github.com/prometheus/client_golang/prometheus"
 
-const ns = "commandcenter_"
+	"github.com/commandcenter/commandcenter/collector/business"
+	"github.com/commandcenter/commandcenter/collector/config"
+	"github.com/commandcenter/commandcenter/collector/store"
+)
 
 // Options tune the business metrics.
 type Options struct {
-	// UpcomingWindow: a scheduled video due within it counts as upcoming.
-	UpcomingWindow time.Duration
-	// ContractExpiredLookback keeps expiry series of contracts that expired
-	// this recently.
-	ContractExpiredLookback time.Duration
-	// MinRefresh bounds how often the store is read again after changes.
-	MinRefresh time.Duration
-	// MaxAge forces a refresh this often, for counts that move with time
-	// (overdue payments, upcoming videos).
-	MaxAge time.Duration
+	// Config is the configuration's exporter section, defaults applied.
+	Config config.Exporter
+	// Registerer receives the refresh's own metrics (duration, success and
+	// last success per domain); nil leaves them unregistered.
+	Registerer prometheus.Registerer
+	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
 }
 
-func (o *Options) defaults() {
-	if o.UpcomingWindow == 0 {
-		o.UpcomingWindow = 7 * 24 * time.Hour
-	}
-	if o.ContractExpiredLookback == 0 {
-		o.ContractExpiredLookback = 30 * 24 * time.Hour
-	}
-	if o.MinRefresh == 0 {
-		o.MinRefresh = time.Second
-	}
-	if o.MaxAge == 0 {
-		o.MaxAge = 15 * time.Second
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-}
-
 // Business holds the business metric families and keeps them current.
 type Business struct {
-	store *store.Store
-	opts  Options
+	reports *business.Reports
+	cfg     config.Exporter
+	now     func() time.Time
+	logger  *slog.Logger
 
 	// mu serialises refreshes. Scrapes do not take it: the VictoriaMetrics
 	// sets are safe to write while a refresh updates them, so a scrape
 	// never waits for one (values may then mix two refreshes, as with any
 	// live registry).
-	mu       sync.Mutex
+	mu sync.Mutex
+	// families are every family in exposition order; domains group them
+	// by what refreshes them.
 	families []*family
+	domains  []*domain
 	f        businessFamilies
-	// lastAt is when the last refresh succeeded; lastErr why the last one
-	// failed, if it did.
+
+	refreshDuration, refreshSuccess, lastSuccess *prometheus.GaugeVec
+}
+
+// domain is one group of families refreshed together. One failing domain
+// keeps its last values and leaves the others current.
+type domain struct {
+	name     string
+	families []*family
+	update   func(context.Context, *snapshot) error
+	// lastAt is when the domain last refreshed successfully; lastErr why
+	// its latest refresh failed, if it did.
 	lastAt  time.Time
 	lastErr error
+}
+
+// snapshot is what the domains of one refresh share, read once.
+type snapshot struct {
+	now time.Time
+	// tenants are all tenants with entities or daily metrics, sorted.
+	tenants []string
+	counts  business.StatusCounts
+	totals  []store.CampaignTotal
 }
 
 type businessFamilies struct {
@@ -85,51 +88,91 @@ type businessFamilies struct {
 }
 
 // NewBusiness prepares the families; call Refresh or Run to fill them.
-func NewBusiness(st *store.Store, opts Options) *Business {
-	opts.defaults()
-	b := &Business{store: st, opts: opts}
+func NewBusiness(reports *business.Reports, opts Options) *Business {
+	b := &Business{reports: reports, cfg: opts.Config, now: opts.Now, logger: opts.Logger}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	if b.logger == nil {
+		b.logger = slog.Default()
+	}
+	b.newSelfMetrics(opts.Registerer)
+	payments := b.domain("payments", b.updatePayments)
+	videos := b.domain("videos", b.updateVideos)
+	contracts := b.domain("contracts", b.updateContracts)
+	campaigns := b.domain("campaigns", b.updateCampaigns)
+	scraper := b.domain("scraper", b.updateScraper)
 	f := &b.f
-	add := func(fam *family) *family { b.families = append(b.families, fam); return fam }
 	g, c := "gauge", "counter"
-	f.paymentsOpen = add(newFamily(ns+"payments_open", g, "Open (unpaid) payments.", "tenant", "currency"))
-	f.paymentsOpenAmount = add(newFamily(ns+"payments_open_amount", g, "Sum of open payments, in major currency units.", "tenant", "currency"))
-	f.paymentsOverdue = add(newFamily(ns+"payments_overdue", g, "Open payments past their due date.", "tenant", "currency"))
-	f.paymentDue = add(newFamily(ns+"payment_due_timestamp_seconds", g, "Due date of each open payment.", "tenant", "payment", "influencer", "campaign", "currency"))
-	f.videos = add(newFamily(ns+"videos", g, "Videos by status.", "tenant", "status"))
-	f.videosUpcoming = add(newFamily(ns+"videos_upcoming", g, "Scheduled videos due within the upcoming window.", "tenant"))
-	f.videoDue = add(newFamily(ns+"video_due_timestamp_seconds", g, "Due date of each scheduled video not yet uploaded.", "tenant", "video", "influencer", "campaign", "platform"))
-	f.reviewQueue = add(newFamily(ns+"video_review_queue", g, "Videos submitted and waiting for review.", "tenant"))
-	f.reviewOldest = add(newFamily(ns+"video_review_oldest_submitted_timestamp_seconds", g, "When the oldest video in the review queue was submitted.", "tenant"))
-	f.campaigns = add(newFamily(ns+"campaigns", g, "Campaigns by status.", "tenant", "status"))
-	f.influencers = add(newFamily(ns+"influencers", g, "Influencers by status (pending_signature included).", "tenant", "status"))
-	f.contracts = add(newFamily(ns+"contracts", g, "Contracts by status.", "tenant", "status"))
-	f.contractExpiry = add(newFamily(ns+"contract_expiry_timestamp_seconds", g, "Expiry of each signed contract, unexpired or recently expired.", "tenant", "contract", "influencer", "campaign"))
-	f.contractSent = add(newFamily(ns+"contract_sent_timestamp_seconds", g, "When each contract awaiting signature was sent.", "tenant", "contract", "influencer"))
-	f.campaignInfo = add(newFamily(ns+"campaign_info", g, "Campaign metadata; always 1.", "tenant", "campaign", "name", "status"))
-	f.revenue = add(newFamily(ns+"revenue", g, "Revenue over all daily metrics, in major currency units.", "tenant", "currency"))
-	f.cost = add(newFamily(ns+"cost", g, "Cost over all daily metrics, in major currency units.", "tenant", "currency"))
-	f.impressions = add(newFamily(ns+"platform_impressions", g, "Impressions over all daily metrics.", "tenant", "platform"))
-	f.views = add(newFamily(ns+"platform_views", g, "Views over all daily metrics.", "tenant", "platform"))
-	f.clicks = add(newFamily(ns+"platform_clicks", g, "Clicks over all daily metrics.", "tenant", "platform"))
-	f.engagements = add(newFamily(ns+"platform_engagements", g, "Likes, comments and shares over all daily metrics.", "tenant", "platform"))
-	f.campaignCPM = add(newFamily(ns+"campaign_cpm", g, "Cost per thousand impressions (views where the platform reports no impressions) so far, major units.", "tenant", "campaign", "platform", "currency"))
-	f.campaignCPMTarget = add(newFamily(ns+"campaign_cpm_target", g, "The campaign's CPM target, major units.", "tenant", "campaign", "currency"))
-	f.campaignViewsDaily = add(newFamily(ns+"campaign_views_daily", g, "Views on the last complete UTC day.", "tenant", "campaign", "platform"))
-	f.campaignLastMetrics = add(newFamily(ns+"campaign_last_metrics_timestamp_seconds", g, "When performance data for the campaign last arrived.", "tenant", "campaign"))
-	f.scraperLastSuccess = add(newFamily(ns+"scraper_last_success_timestamp_seconds", g, "When the scraper last read the target successfully.", "tenant", "target"))
-	f.scraperRuns = add(newFamily(ns+"scraper_runs_total", c, "Scraper runs by outcome.", "tenant", "target", "status"))
-	f.scraperErrors = add(newFamily(ns+"scraper_errors_total", c, "Errors the scraper reported.", "tenant", "target"))
-	f.scraperSelectorUpdates = add(newFamily(ns+"scraper_selector_updates_total", c, "Times a target's selectors were updated.", "tenant", "target"))
+	f.paymentsOpen = b.add(payments, PaymentsOpen, g, "Open (unpaid) payments.", "tenant", "currency")
+	f.paymentsOpenAmount = b.add(payments, PaymentsOpenAmount, g, "Sum of open payments, in major currency units.", "tenant", "currency")
+	f.paymentsOverdue = b.add(payments, PaymentsOverdue, g, "Open payments past their due date.", "tenant", "currency")
+	f.paymentDue = b.add(payments, PaymentDueTimestamp, g, "Due date of each open payment.", "tenant", "payment", "influencer", "campaign", "currency")
+	f.videos = b.add(videos, Videos, g, "Videos by status.", "tenant", "status")
+	f.videosUpcoming = b.add(videos, VideosUpcoming, g, "Scheduled videos due within the upcoming window.", "tenant")
+	f.videoDue = b.add(videos, VideoDueTimestamp, g, "Due date of each scheduled video not yet uploaded.", "tenant", "video", "influencer", "campaign", "platform")
+	f.reviewQueue = b.add(videos, VideoReviewQueue, g, "Videos submitted and waiting for review.", "tenant")
+	f.reviewOldest = b.add(videos, VideoReviewOldestSubmittedTimestamp, g, "When the oldest video in the review queue was submitted.", "tenant")
+	f.campaigns = b.add(campaigns, Campaigns, g, "Campaigns by status.", "tenant", "status")
+	f.influencers = b.add(contracts, Influencers, g, "Influencers by status (pending_signature included).", "tenant", "status")
+	f.contracts = b.add(contracts, Contracts, g, "Contracts by status.", "tenant", "status")
+	f.contractExpiry = b.add(contracts, ContractExpiryTimestamp, g, "Expiry of each signed contract, unexpired or recently expired.", "tenant", "contract", "influencer", "campaign")
+	f.contractSent = b.add(contracts, ContractSentTimestamp, g, "When each contract awaiting signature was sent.", "tenant", "contract", "influencer")
+	f.campaignInfo = b.add(campaigns, CampaignInfo, g, "Campaign metadata; always 1.", "tenant", "campaign", "name", "status")
+	f.revenue = b.add(campaigns, Revenue, g, "Revenue over all daily metrics, in major currency units.", "tenant", "currency")
+	f.cost = b.add(campaigns, Cost, g, "Cost over all daily metrics, in major currency units.", "tenant", "currency")
+	f.impressions = b.add(campaigns, PlatformImpressions, g, "Impressions over all daily metrics.", "tenant", "platform")
+	f.views = b.add(campaigns, PlatformViews, g, "Views over all daily metrics.", "tenant", "platform")
+	f.clicks = b.add(campaigns, PlatformClicks, g, "Clicks over all daily metrics.", "tenant", "platform")
+	f.engagements = b.add(campaigns, PlatformEngagements, g, "Likes, comments and shares over all daily metrics.", "tenant", "platform")
+	f.campaignCPM = b.add(campaigns, CampaignCPM, g, "Cost per thousand impressions (views where the platform reports no impressions) so far, major units.", "tenant", "campaign", "platform", "currency")
+	f.campaignCPMTarget = b.add(campaigns, CampaignCPMTarget, g, "The campaign's CPM target, major units.", "tenant", "campaign", "currency")
+	f.campaignViewsDaily = b.add(campaigns, CampaignViewsDaily, g, "Views on the last complete UTC day.", "tenant", "campaign", "platform")
+	f.campaignLastMetrics = b.add(campaigns, CampaignLastMetricsTimestamp, g, "When performance data for the campaign last arrived.", "tenant", "campaign")
+	f.scraperLastSuccess = b.add(scraper, ScraperLastSuccessTimestamp, g, "When the scraper last read the target successfully.", "tenant", "target")
+	f.scraperRuns = b.add(scraper, ScraperRunsTotal, c, "Scraper runs by outcome.", "tenant", "target", "status")
+	f.scraperErrors = b.add(scraper, ScraperErrorsTotal, c, "Errors the scraper reported.", "tenant", "target")
+	f.scraperSelectorUpdates = b.add(scraper, ScraperSelectorUpdatesTotal, c, "Times a target's selectors were updated.", "tenant", "target")
 	return b
 }
 
+func (b *Business) domain(name string, update func(context.Context, *snapshot) error) *domain {
+	d := &domain{name: name, update: update}
+	b.domains = append(b.domains, d)
+	b.refreshDuration.WithLabelValues(name)
+	b.refreshSuccess.WithLabelValues(name)
+	b.lastSuccess.WithLabelValues(name)
+	return d
+}
+
+func (b *Business) add(d *domain, name, typ, help string, labels ...string) *family {
+	f := newFamily(name, typ, help, labels...)
+	d.families = append(d.families, f)
+	b.families = append(b.families, f)
+	return f
+}
+
+// newSelfMetrics makes the refresh's own gauges, one series per domain,
+// registered with reg when it is not nil.
+func (b *Business) newSelfMetrics(reg prometheus.Registerer) {
+	gauge := func(name, help string) *prometheus.GaugeVec {
+		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, []string{"domain"})
+	}
+	b.refreshDuration = gauge(BusinessRefreshDuration, "How long the latest refresh of a domain of business metrics took.")
+	b.refreshSuccess = gauge(BusinessRefreshSuccess, "1 if the latest refresh of a domain of business metrics succeeded, else 0 (its series keep their last values).")
+	b.lastSuccess = gauge(BusinessLastRefreshSuccessTimestamp, "When a domain of business metrics was last refreshed successfully; 0 before the first time.")
+	if reg != nil {
+		reg.MustRegister(b.refreshDuration, b.refreshSuccess, b.lastSuccess)
+	}
+}
+
 // Run keeps the metrics current until ctx ends: after every store change
-// (at most once per MinRefresh) and at least every MaxAge. Call Refresh
-// once before, so the first scrape has values.
+// (at most once per refresh interval) and at least every MaxAge. Call
+// Refresh once before, so the first scrape has values.
 func (b *Business) Run(ctx context.Context) {
-	changes, stop := b.store.Subscribe()
+	changes, stop := b.reports.Store.Subscribe()
 	defer stop()
-	tick := time.NewTicker(b.opts.MaxAge)
+	tick := time.NewTicker(b.cfg.MaxAge())
 	defer tick.Stop()
 	for {
 		select {
@@ -142,47 +185,94 @@ func (b *Business) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(b.opts.MinRefresh):
+		case <-time.After(time.Duration(b.cfg.RefreshInterval)):
 		}
 		if err := b.Refresh(ctx); err != nil && ctx.Err() == nil {
-			b.opts.Logger.Error("refreshing business metrics", "err", err)
+			b.logger.Error("refreshing business metrics", "err", err)
 		}
 	}
 }
 
-// Refresh reads the store and updates every family.
+// Refresh reads the store once and updates every domain; it returns the
+// domains' errors, joined. A failing domain keeps its last values.
 func (b *Business) Refresh(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, f := range b.families {
-		f.begin()
-	}
-	err := b.fill(ctx, b.opts.Now())
-	if err != nil {
-		// Keep the last good values rather than dropping every series.
-		for _, f := range b.families {
-			f.abort()
+	now := b.now()
+	snap, snapErr := b.snapshot(ctx, now)
+	var errs []error
+	for _, d := range b.domains {
+		start := time.Now()
+		for _, f := range d.families {
+			f.begin()
 		}
-		b.lastErr = err
-		return err
+		err := snapErr
+		if err == nil {
+			err = d.update(ctx, snap)
+		}
+		if err != nil {
+			// Keep the last good values rather than dropping every series.
+			for _, f := range d.families {
+				f.abort()
+			}
+			d.lastErr = err
+			b.refreshSuccess.WithLabelValues(d.name).Set(0)
+			errs = append(errs, fmt.Errorf("%s: %w", d.name, err))
+		} else {
+			for _, f := range d.families {
+				f.end()
+			}
+			d.lastAt, d.lastErr = now, nil
+			b.refreshSuccess.WithLabelValues(d.name).Set(1)
+			b.lastSuccess.WithLabelValues(d.name).Set(unixSeconds(now))
+		}
+		b.refreshDuration.WithLabelValues(d.name).Set(time.Since(start).Seconds())
 	}
-	for _, f := range b.families {
-		f.end()
-	}
-	b.lastAt, b.lastErr = b.opts.Now(), nil
-	return nil
+	return errors.Join(errs...)
 }
 
-// Ready reports an error until the business metrics have been computed
-// once, and while the latest refresh fails.
+// snapshot reads what several domains need: counts by status, campaign
+// totals, and so every tenant.
+func (b *Business) snapshot(ctx context.Context, now time.Time) (*snapshot, error) {
+	counts, err := b.reports.StatusCounts(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	totals, err := b.reports.Store.CampaignTotals(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	s := &snapshot{now: now, counts: counts, totals: totals}
+	seen := map[string]bool{}
+	for t := range counts {
+		seen[t] = true
+	}
+	for _, t := range totals {
+		seen[t.Tenant] = true
+	}
+	for t := range seen {
+		s.tenants = append(s.tenants, t)
+	}
+	slices.Sort(s.tenants)
+	return s, nil
+}
+
+// Ready reports an error until every domain has been computed once, and
+// while the latest refresh of any fails.
 func (b *Business) Ready() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	switch {
-	case b.lastErr != nil:
-		return fmt.Errorf("business metrics: last refresh failed: %w", b.lastErr)
-	case b.lastAt.IsZero():
-		return errors.New("business metrics not computed yet")
+	var failed []error
+	for _, d := range b.domains {
+		switch {
+		case d.lastErr != nil:
+			failed = append(failed, fmt.Errorf("%s: %w", d.name, d.lastErr))
+		case d.lastAt.IsZero():
+			return errors.New("business metrics not computed yet")
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("business metrics: last refresh failed: %w", errors.Join(failed...))
 	}
 	return nil
 }
@@ -195,138 +285,3 @@ func (b *Business) WritePrometheus(w io.Writer) {
 }
 
 func unixSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
-
-func (b *Business) fill(ctx context.Context, now time.Time) error {
-	f := &b.f
-	stats, err := b.store.QuickStats(ctx, "", now, b.opts.UpcomingWindow, func(it *store.Item) {
-		switch {
-		case it.DueAt.IsZero():
-		case it.Type == sdk.EntityPayment:
-			f.paymentDue.setValue(unixSeconds(it.DueAt), it.Tenant, it.ID, it.Influencer, it.Campaign, it.Amount.Currency)
-		case it.Type == sdk.EntityVideo && it.Status == "scheduled":
-			f.videoDue.setValue(unixSeconds(it.DueAt), it.Tenant, it.ID, it.Influencer, it.Campaign, it.Platform)
-		}
-	})
-	if err != nil {
-		return err
-	}
-	byType := map[string]*family{sdk.EntityVideo: f.videos, sdk.EntityCampaign: f.campaigns, sdk.EntityInfluencer: f.influencers, sdk.EntityContract: f.contracts}
-	for tenant, st := range stats {
-		for typ, counts := range st.ByStatus {
-			if fam := byType[typ]; fam != nil {
-				for status, n := range counts {
-					fam.setValue(float64(n), tenant, status)
-				}
-			}
-		}
-		for _, p := range st.Payments {
-			f.paymentsOpen.setValue(float64(p.Open), tenant, p.Currency)
-			f.paymentsOpenAmount.setValue(store.Major(p.Amount.Minor, p.Currency), tenant, p.Currency)
-			f.paymentsOverdue.setValue(float64(p.Overdue), tenant, p.Currency)
-		}
-		f.videosUpcoming.setValue(float64(st.VideosUpcoming), tenant)
-		f.reviewQueue.setValue(float64(st.ReviewQueue), tenant)
-		if !st.ReviewOldest.IsZero() {
-			f.reviewOldest.setValue(unixSeconds(st.ReviewOldest), tenant)
-		}
-		for _, p := range st.Platforms {
-			f.impressions.setValue(float64(p.Impressions), tenant, p.Platform)
-			f.views.setValue(float64(p.Views), tenant, p.Platform)
-			f.clicks.setValue(float64(p.Clicks), tenant, p.Platform)
-			f.engagements.setValue(float64(p.Engagements), tenant, p.Platform)
-		}
-		for _, m := range st.Revenue {
-			f.revenue.setValue(store.Major(m.Minor, m.Currency), tenant, m.Currency)
-		}
-		for _, m := range st.Cost {
-			f.cost.setValue(store.Major(m.Minor, m.Currency), tenant, m.Currency)
-		}
-	}
-
-	if err := b.store.EachItem(ctx, store.ItemQuery{Type: sdk.EntityContract, Statuses: []string{"signed", "pending_signature"}}, func(c *store.Item) error {
-		switch {
-		case c.Status == "pending_signature":
-			f.contractSent.setValue(unixSeconds(c.StatusSince), c.Tenant, c.ID, c.Influencer)
-		case !c.DueAt.IsZero() && c.DueAt.After(now.Add(-b.opts.ContractExpiredLookback)):
-			f.contractExpiry.setValue(unixSeconds(c.DueAt), c.Tenant, c.ID, c.Influencer, c.Campaign)
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-
-	campaigns, err := b.store.Items(ctx, store.ItemQuery{Type: sdk.EntityCampaign, WithAttrs: true})
-	if err != nil {
-		return err
-	}
-	for _, c := range campaigns {
-		f.campaignInfo.setValue(1, c.Tenant, c.ID, c.Name, c.Status)
-		var attrs struct {
-			CPMTarget *sdk.Money `json:"cpm_target"`
-		}
-		if len(c.Attrs) > 0 && json.Unmarshal(c.Attrs, &attrs) == nil && attrs.CPMTarget != nil {
-			f.campaignCPMTarget.setValue(store.Major(attrs.CPMTarget.Minor, attrs.CPMTarget.Currency), c.Tenant, c.ID, attrs.CPMTarget.Currency)
-		}
-	}
-	totals, err := b.store.CampaignTotals(ctx, "")
-	if err != nil {
-		return err
-	}
-	if err := b.fillCampaigns(ctx, totals, now); err != nil {
-		return err
-	}
-	return b.fillScraper(ctx)
-}
-
-// fillCampaigns sets per-campaign performance: CPM so far, freshness and
-// views on the last complete day.
-func (b *Business) fillCampaigns(ctx context.Context, totals []store.CampaignTotal, now time.Time) error {
-	f := &b.f
-	type campaignKey struct{ tenant, campaign string }
-	lastMetrics := map[campaignKey]time.Time{}
-	tenants := map[string]bool{}
-	for _, t := range totals {
-		tenants[t.Tenant] = true
-		row := store.PerformanceRow{Currency: t.Currency, Impressions: t.Impressions, Views: t.Views,
-			Cost: sdk.Money{Minor: t.CostMinor, Currency: t.Currency}}
-		if cpm := row.Ratios().CPM; cpm != nil && t.Currency != "" {
-			f.campaignCPM.setValue(*cpm, t.Tenant, t.Campaign, t.Platform, t.Currency)
-		}
-		k := campaignKey{t.Tenant, t.Campaign}
-		if t.UpdatedAt.After(lastMetrics[k]) {
-			lastMetrics[k] = t.UpdatedAt
-		}
-	}
-	for k, at := range lastMetrics {
-		f.campaignLastMetrics.setValue(unixSeconds(at), k.tenant, k.campaign)
-	}
-	yesterday := now.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
-	for t := range tenants {
-		daily, err := b.store.DailyViews(ctx, t, yesterday)
-		if err != nil {
-			return err
-		}
-		for _, d := range daily {
-			f.campaignViewsDaily.setValue(float64(d.Views), t, d.Campaign, d.Platform)
-		}
-	}
-	return nil
-}
-
-func (b *Business) fillScraper(ctx context.Context) error {
-	f := &b.f
-	stats, err := b.store.ScraperStats(ctx, "")
-	if err != nil {
-		return err
-	}
-	for _, s := range stats {
-		if !s.LastSuccessAt.IsZero() {
-			f.scraperLastSuccess.setValue(unixSeconds(s.LastSuccessAt), s.Tenant, s.Target)
-		}
-		f.scraperRuns.setValue(float64(s.RunsOK), s.Tenant, s.Target, "ok")
-		f.scraperRuns.setValue(float64(s.RunsFailed), s.Tenant, s.Target, "failed")
-		f.scraperErrors.setValue(float64(s.Errors), s.Tenant, s.Target)
-		f.scraperSelectorUpdates.setValue(float64(s.SelectorUpdates), s.Tenant, s.Target)
-	}
-	return nil
-}

@@ -13,7 +13,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/commandcenter/commandcenter/collector/business"
+	"github.com/commandcenter/commandcenter/collector/config"
 	"github.com/commandcenter/commandcenter/collector/store"
 	"github.com/commandcenter/commandcenter/collector/store/storetest"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
@@ -21,10 +24,18 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata golden files")
 
+// newBusiness is business metrics over st with the default configuration,
+// at the fixture's time.
+func newBusiness(st *store.Store, reg prometheus.Registerer) *Business {
+	cfg := config.Default().Exporter
+	return NewBusiness(business.NewReports(st, time.Duration(cfg.UpcomingWindow)),
+		Options{Config: cfg, Registerer: reg, Now: func() time.Time { return storetest.Now }})
+}
+
 func fixtureBusiness(t *testing.T) (*store.Store, *Business) {
 	t.Helper()
 	st := storetest.Open(t)
-	b := NewBusiness(st, Options{Now: func() time.Time { return storetest.Now }})
+	b := newBusiness(st, nil)
 	if err := b.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +146,7 @@ func TestGzipWhenAsked(t *testing.T) {
 
 func TestReadyOnlyAfterFirstRefresh(t *testing.T) {
 	st := storetest.Open(t)
-	b := NewBusiness(st, Options{Now: func() time.Time { return storetest.Now }})
+	b := newBusiness(st, nil)
 	if err := b.Ready(); err == nil {
 		t.Fatal("ready before any refresh")
 	}
@@ -194,4 +205,54 @@ func TestScrapeDoesNotWaitForRefresh(t *testing.T) {
 		}
 	}
 	close(stop)
+}
+
+// The refresh reports itself per domain, as node_exporter reports each
+// collector: a failing refresh says so and keeps the time of the last good
+// one, so BusinessMetricsStale can fire.
+func TestRefreshReportsItselfPerDomain(t *testing.T) {
+	st := storetest.Open(t)
+	reg := prometheus.NewRegistry()
+	b := newBusiness(st, reg)
+	domains := []string{"payments", "videos", "contracts", "campaigns", "scraper"}
+	for _, d := range domains {
+		if v := testutil.ToFloat64(b.refreshSuccess.WithLabelValues(d)); v != 0 {
+			t.Fatalf("%s: success %v before any refresh", d, v)
+		}
+	}
+	if err := b.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := unixSeconds(storetest.Now)
+	for _, d := range domains {
+		if v := testutil.ToFloat64(b.refreshSuccess.WithLabelValues(d)); v != 1 {
+			t.Errorf("%s: success %v after a good refresh", d, v)
+		}
+		if v := testutil.ToFloat64(b.lastSuccess.WithLabelValues(d)); v != want {
+			t.Errorf("%s: last success %v, want %v", d, v, want)
+		}
+	}
+	n, err := testutil.GatherAndCount(reg, BusinessRefreshDuration, BusinessRefreshSuccess, BusinessLastRefreshSuccessTimestamp)
+	if err != nil || n != 3*len(domains) {
+		t.Fatalf("%d refresh series registered, want %d: %v", n, 3*len(domains), err)
+	}
+
+	st.Close()
+	if err := b.Refresh(context.Background()); err == nil {
+		t.Fatal("refresh on a closed store succeeded")
+	}
+	for _, d := range domains {
+		if v := testutil.ToFloat64(b.refreshSuccess.WithLabelValues(d)); v != 0 {
+			t.Errorf("%s: success %v after a failed refresh", d, v)
+		}
+		if v := testutil.ToFloat64(b.lastSuccess.WithLabelValues(d)); v != want {
+			t.Errorf("%s: last success moved to %v on a failed refresh", d, v)
+		}
+	}
+	// The series of the failed refresh keep their last values.
+	var buf bytes.Buffer
+	b.WritePrometheus(&buf)
+	if !strings.Contains(buf.String(), `commandcenter_payments_open{tenant="acme",currency="EUR"} 2`) {
+		t.Fatalf("a failed refresh dropped series:\n%s", buf.String())
+	}
 }

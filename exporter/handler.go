@@ -11,26 +11,8 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/common/expfmt"
-
-	"github.com/commandcenter/commandcenter/collector/store"
 )
-
-// RegisterOperational registers the process's own metrics: Go runtime,
-// process, build info and the store's size.
-func RegisterOperational(reg prometheus.Registerer, st *store.Store) {
-	reg.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		versioncollector.NewCollector("commandcenter"),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "commandcenter_store_size_bytes",
-			Help: "Size of the SQLite database file and its write-ahead log.",
-		}, func() float64 { return float64(st.SizeBytes()) }),
-	)
-}
 
 // Write writes the whole exposition: the client_golang registry, then the
 // business families.

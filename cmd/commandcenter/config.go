@@ -6,7 +6,7 @@ import (
 
 	"github.com/alecthomas/kingpin/v2"
 
-	"github.com/commandcenter/commandcenter/collector"
+	"github.com/commandcenter/commandcenter/collector/config"
 	"github.com/commandcenter/commandcenter/plugins/builtin"
 )
 
@@ -18,14 +18,14 @@ type configFlags struct {
 
 func (f *configFlags) register(cmd *kingpin.CmdClause) {
 	cmd.Flag("config", "YAML config file (see README). Without one, defaults apply.").Short('c').PlaceHolder("FILE").StringVar(&f.file)
-	cmd.Flag("data-dir", "Directory of the SQLite database (overrides the config's data_dir).").PlaceHolder(collector.DefaultDataDir).StringVar(&f.dataDir)
+	cmd.Flag("data-dir", "Directory of the SQLite database (overrides the config's data_dir).").PlaceHolder(config.DefaultDataDir).StringVar(&f.dataDir)
 }
 
-func (f *configFlags) load() (*collector.Config, error) {
-	cfg := collector.DefaultConfig()
+func (f *configFlags) load() (*config.Config, error) {
+	cfg := config.Default()
 	if f.file != "" {
 		var err error
-		if cfg, err = collector.LoadConfig(f.file, builtin.Names()); err != nil {
+		if cfg, err = config.Load(f.file, builtin.Names()); err != nil {
 			return nil, err
 		}
 	}

@@ -20,6 +20,8 @@ import (
 
 	"github.com/commandcenter/commandcenter/collector"
 	"github.com/commandcenter/commandcenter/collector/api"
+	"github.com/commandcenter/commandcenter/collector/business"
+	"github.com/commandcenter/commandcenter/collector/config"
 	"github.com/commandcenter/commandcenter/collector/store"
 	"github.com/commandcenter/commandcenter/exporter"
 	"github.com/commandcenter/commandcenter/plugins/demo"
@@ -38,7 +40,7 @@ func registerServe(app *kingpin.Application) *serveCmd {
 	cmd := app.Command("serve", "Run the plugins, the store, /metrics and the HTTP API.")
 	c.config.register(cmd)
 	cmd.Flag("demo", "Add the demo plugin (realistic invented data) and print a read token for each demo tenant.").BoolVar(&c.demo)
-	cmd.Flag("listen", "Address for the API and /metrics (overrides the config's listen).").PlaceHolder(collector.DefaultListen).StringVar(&c.listen)
+	cmd.Flag("listen", "Address for the API and /metrics (overrides the config's listen).").PlaceHolder(config.DefaultListen).StringVar(&c.listen)
 	cmd.Flag("log-level", "debug, info, warn or error (overrides the config's log_level).").StringVar(&c.logLevel)
 	cmd.Flag("push-url", "Also push every metric to this VictoriaMetrics import URL (e.g. http://vm:8428/api/v1/import/prometheus) every exporter.push_interval (overrides exporter.push_url).").PlaceHolder("URL").StringVar(&c.pushURL)
 	return c
@@ -63,9 +65,9 @@ func (c *serveCmd) run() error {
 		cfg.Exporter.PushURL = c.pushURL
 	}
 	if c.demo && !hasPlugin(cfg, demo.Name) {
-		cfg.Plugins = append(cfg.Plugins, collector.PluginConfig{Name: demo.Name, Builtin: demo.Name,
-			Interval: model.Duration(10 * time.Second), Timeout: model.Duration(2 * time.Minute),
-			BackoffInitial: model.Duration(time.Second), BackoffMax: model.Duration(5 * time.Minute)})
+		// Every 10 s, so the demo's dashboards move; the rest as configured.
+		cfg.Plugins = append(cfg.Plugins, config.Plugin{Name: demo.Name, Builtin: demo.Name, Interval: model.Duration(10 * time.Second)})
+		cfg.ApplyDefaults()
 	}
 	logger := newLogger(cfg.LogLevel)
 	// Libraries that log with the standard logger (the push client) go
@@ -76,7 +78,7 @@ func (c *serveCmd) run() error {
 		return fmt.Errorf("finding own executable (built-in plugins run from it): %w", err)
 	}
 
-	st, err := store.Open(cfg.DatabasePath(), store.Options{})
+	st, err := store.Open(cfg.DatabasePath(), store.Options{Rules: business.NewDerivations()})
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
 	}
@@ -94,27 +96,22 @@ func (c *serveCmd) run() error {
 
 	reg := prometheus.NewRegistry()
 	exporter.RegisterOperational(reg, st)
-	ingester := &collector.Ingester{Store: st, Metrics: collector.NewMetrics(reg), Logger: logger}
+	ingester := &collector.Ingester{Store: st, Metrics: exporter.NewHostMetrics(reg), Logger: logger}
 	host := collector.NewHost(cfg.Plugins, ingester, self)
-	business := exporter.NewBusiness(st, exporter.Options{
-		UpcomingWindow:          time.Duration(cfg.Exporter.UpcomingWindow),
-		ContractExpiredLookback: time.Duration(cfg.Exporter.ContractExpiredLookback),
-		MinRefresh:              time.Duration(cfg.Exporter.RefreshInterval),
-		Logger:                  logger,
-	})
+	reports := business.NewReports(st, time.Duration(cfg.Exporter.UpcomingWindow))
+	businessMetrics := exporter.NewBusiness(reports, exporter.Options{Config: cfg.Exporter, Registerer: reg, Logger: logger})
 	apiServer := &api.Server{
-		Store: st, Ingester: ingester, Plugins: host, Logger: logger,
-		MaxBodyBytes:   cfg.API.MaxBodyBytes,
-		UpcomingWindow: time.Duration(cfg.Exporter.UpcomingWindow),
+		Store: st, Reports: reports, Ingester: ingester, Plugins: host, Logger: logger,
+		MaxBodyBytes: cfg.API.MaxBodyBytes,
 		Ready: func() error {
 			if err := st.Ping(context.Background()); err != nil {
 				return fmt.Errorf("database: %w", err)
 			}
-			return business.Ready()
+			return businessMetrics.Ready()
 		},
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", exporter.Handler(reg, business, logger))
+	mux.Handle("GET /metrics", exporter.Handler(reg, businessMetrics, logger))
 	mux.Handle("/", apiServer.Routes(reg))
 	// Go's profiler, as Prometheus serves it: for "why is it slow / big".
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
@@ -123,13 +120,13 @@ func (c *serveCmd) run() error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := business.Refresh(ctx); err != nil {
+	if err := businessMetrics.Refresh(ctx); err != nil {
 		logger.Warn("first business metrics refresh failed", "err", err)
 	}
 
 	if cfg.Exporter.PushURL != "" {
 		labels := fmt.Sprintf(`job="commandcenter",instance=%q`, ln.Addr().String())
-		if err := exporter.Push(ctx, cfg.Exporter.PushURL, time.Duration(cfg.Exporter.PushInterval), labels, reg, business, logger); err != nil {
+		if err := exporter.Push(ctx, cfg.Exporter.PushURL, time.Duration(cfg.Exporter.PushInterval), labels, reg, businessMetrics, logger); err != nil {
 			return fmt.Errorf("exporter.push_url: %w", err)
 		}
 		logger.Info("pushing metrics", "url", cfg.Exporter.PushURL, "interval", time.Duration(cfg.Exporter.PushInterval))
@@ -140,7 +137,7 @@ func (c *serveCmd) run() error {
 		wg.Add(1)
 		go func() { defer wg.Done(); f(ctx) }()
 	}
-	background(business.Run)
+	background(businessMetrics.Run)
 	background(func(ctx context.Context) { retention(ctx, st, time.Duration(cfg.Retention), logger) })
 	collecting := make(chan struct{})
 	go func() { host.Run(ctx); close(collecting) }()
@@ -173,7 +170,7 @@ func (c *serveCmd) run() error {
 	return nil
 }
 
-func hasPlugin(cfg *collector.Config, name string) bool {
+func hasPlugin(cfg *config.Config, name string) bool {
 	for _, p := range cfg.Plugins {
 		if p.Name == name {
 			return true

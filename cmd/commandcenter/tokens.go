@@ -38,7 +38,8 @@ func registerTokens(app *kingpin.Application) *tokensCmd {
 	return c
 }
 
-func (c *tokensCmd) run(cmd string) error {
+// withStore opens the configured database for one tokens command.
+func (c *tokensCmd) withStore(fn func(context.Context, *store.Store) error) error {
 	cfg, err := c.config.load()
 	if err != nil {
 		return err
@@ -48,16 +49,23 @@ func (c *tokensCmd) run(cmd string) error {
 		return err
 	}
 	defer st.Close()
-	ctx := context.Background()
-	switch cmd {
-	case "tokens create":
+	return fn(context.Background(), st)
+}
+
+func (c *tokensCmd) create() error {
+	return c.withStore(func(ctx context.Context, st *store.Store) error {
 		tok, secret, err := st.CreateToken(ctx, c.tenant, c.scope, c.description, c.expires)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "Created %s token %s for tenant %s. It is shown once; store it now:\n", tok.Scope, tok.ID, tok.Tenant)
 		fmt.Println(secret)
-	case "tokens list":
+		return nil
+	})
+}
+
+func (c *tokensCmd) list() error {
+	return c.withStore(func(ctx context.Context, st *store.Store) error {
 		tokens, err := st.Tokens(ctx)
 		if err != nil {
 			return err
@@ -72,13 +80,15 @@ func (c *tokensCmd) run(cmd string) error {
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Tenant, t.Scope, t.CreatedAt.Format(time.RFC3339), expires, t.Description)
 		}
 		return w.Flush()
-	case "tokens revoke":
+	})
+}
+
+func (c *tokensCmd) revoke() error {
+	return c.withStore(func(ctx context.Context, st *store.Store) error {
 		if err := st.RevokeToken(ctx, c.id); err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "Revoked token %s.\n", c.id)
-	default:
-		return fmt.Errorf("unknown command %q", cmd)
-	}
-	return nil
+		return nil
+	})
 }

@@ -1,7 +1,9 @@
 // Package api serves commandcenter's HTTP API under /api/v1: push ingest,
 // quick stats, the activity feed, the worklist, performance, entities,
 // plugin status and a server-sent event stream of changes, plus /healthz and
-// /readyz. Every /api/v1 call needs a tenant-scoped bearer token.
+// /readyz. Every /api/v1 call needs a tenant-scoped bearer token. It holds
+// handlers only: requests and responses are apiv1's types, and the answers
+// come from collector/business.
 package api
 
 import (
@@ -16,30 +18,38 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/commandcenter/commandcenter/collector"
+	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+	"github.com/commandcenter/commandcenter/collector/business"
 	"github.com/commandcenter/commandcenter/collector/store"
+	"github.com/commandcenter/commandcenter/exporter"
 )
 
 // Server holds what the handlers need.
 type Server struct {
-	Store    *store.Store
+	// Store authenticates tokens and serves the feed, entities and stream.
+	Store *store.Store
+	// Reports answers stats, the worklist and performance.
+	Reports  *business.Reports
 	Ingester *collector.Ingester
 	// Plugins reports plugin status (the host); nil when none run.
 	Plugins interface {
-		Plugins() []collector.PluginStatus
+		Plugins() []apiv1.PluginStatus
 	}
 	Logger *slog.Logger
-	// MaxBodyBytes bounds POST bodies.
+	// MaxBodyBytes bounds POST bodies (config api.max_body_bytes).
 	MaxBodyBytes int64
-	// UpcomingWindow is how far ahead scheduled videos count as upcoming,
-	// and payments as due soon on the worklist.
-	UpcomingWindow time.Duration
 	// Ready reports whether the server can serve (/readyz).
 	Ready func() error
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Heartbeat is the interval of keep-alive comments on /stream.
+	// Heartbeat is the interval of keep-alive comments on /stream; 0 means
+	// DefaultHeartbeat.
 	Heartbeat time.Duration
 }
+
+// DefaultHeartbeat keeps /stream connections alive through proxies that
+// drop idle ones.
+const DefaultHeartbeat = 15 * time.Second
 
 func (s *Server) now() time.Time {
 	if s.Now != nil {
@@ -51,21 +61,10 @@ func (s *Server) now() time.Time {
 // Routes returns the API's handler; reg receives the request duration
 // histogram.
 func (s *Server) Routes(reg prometheus.Registerer) http.Handler {
-	if s.MaxBodyBytes == 0 {
-		s.MaxBodyBytes = 16 << 20
-	}
-	if s.UpcomingWindow == 0 {
-		s.UpcomingWindow = 7 * 24 * time.Hour
-	}
 	if s.Heartbeat == 0 {
-		s.Heartbeat = 15 * time.Second
+		s.Heartbeat = DefaultHeartbeat
 	}
-	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "commandcenter_http_request_duration_seconds",
-		Help:    "Duration of HTTP requests, by route, method and status code.",
-		Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
-	}, []string{"handler", "method", "code"})
-	reg.MustRegister(duration)
+	duration := exporter.NewHTTPDuration(reg)
 
 	mux := http.NewServeMux()
 	handle := func(pattern, route string, h http.Handler) {
@@ -73,29 +72,29 @@ func (s *Server) Routes(reg prometheus.Registerer) http.Handler {
 	}
 	var routes []route
 	api := func(method, path, scope string, h func(http.ResponseWriter, *http.Request, store.Token)) {
-		handle(method+" /api/v1/"+path, "/api/v1/"+path, s.authenticated(scope, h))
-		routes = append(routes, newRoute(method, "/api/v1/"+path))
+		handle(method+" "+path, path, s.authenticated(scope, h))
+		routes = append(routes, newRoute(method, path))
 	}
-	api("POST", "events", store.ScopeIngest, s.postEvents)
-	api("GET", "stats", store.ScopeRead, s.getStats)
-	api("GET", "activity", store.ScopeRead, s.getActivity)
-	api("GET", "worklist", store.ScopeRead, s.getWorklist)
-	api("GET", "performance", store.ScopeRead, s.getPerformance)
-	api("GET", "entities/{type}", store.ScopeRead, s.getEntities)
-	api("GET", "plugins", store.ScopeRead, s.getPlugins)
-	api("GET", "stream", store.ScopeRead, s.getStream)
-	handle("GET /healthz", "/healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	api("POST", apiv1.PathEvents, store.ScopeIngest, s.postEvents)
+	api("GET", apiv1.PathStats, store.ScopeRead, s.getStats)
+	api("GET", apiv1.PathActivity, store.ScopeRead, s.getActivity)
+	api("GET", apiv1.PathWorklist, store.ScopeRead, s.getWorklist)
+	api("GET", apiv1.PathPerformance, store.ScopeRead, s.getPerformance)
+	api("GET", apiv1.PathEntities+"{type}", store.ScopeRead, s.getEntities)
+	api("GET", apiv1.PathPlugins, store.ScopeRead, s.getPlugins)
+	api("GET", apiv1.PathStream, store.ScopeRead, s.getStream)
+	handle("GET "+apiv1.PathHealthz, apiv1.PathHealthz, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, apiv1.Health{Status: "ok"})
 	}))
-	handle("GET /readyz", "/readyz", http.HandlerFunc(s.readyz))
+	handle("GET "+apiv1.PathReadyz, apiv1.PathReadyz, http.HandlerFunc(s.readyz))
 	handle("/api/", "/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if allowed := allowedMethods(routes, r.URL.Path); len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
-			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed",
+			writeError(w, http.StatusMethodNotAllowed, apiv1.CodeMethodNotAllowed,
 				r.Method+" is not allowed on "+r.URL.Path+"; use "+strings.Join(allowed, " or "), nil)
 			return
 		}
-		writeError(w, http.StatusNotFound, "not_found", "no API route "+r.Method+" "+r.URL.Path, nil)
+		writeError(w, http.StatusNotFound, apiv1.CodeNotFound, "no API route "+r.Method+" "+r.URL.Path, nil)
 	}))
 	return s.recoverer(mux)
 }
@@ -126,11 +125,11 @@ func allowedMethods(routes []route, path string) []string {
 func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	if s.Ready != nil {
 		if err := s.Ready(); err != nil {
-			writeError(w, http.StatusServiceUnavailable, "not_ready", err.Error(), nil)
+			writeError(w, http.StatusServiceUnavailable, apiv1.CodeNotReady, err.Error(), nil)
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, http.StatusOK, apiv1.Health{Status: "ready"})
 }
 
 // recoverer turns a panic into a plain 500: never a stack trace to the
@@ -143,7 +142,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.Logger.Error("panic serving request", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
-				writeError(w, http.StatusInternalServerError, "internal", "internal error", nil)
+				writeError(w, http.StatusInternalServerError, apiv1.CodeInternal, "internal error", nil)
 			}
 		}()
 		next.ServeHTTP(w, r)

@@ -1,15 +1,16 @@
 package api
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +18,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/commandcenter/commandcenter/collector"
+	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+	"github.com/commandcenter/commandcenter/collector/business"
+	"github.com/commandcenter/commandcenter/collector/config"
 	"github.com/commandcenter/commandcenter/collector/store"
 	"github.com/commandcenter/commandcenter/collector/store/storetest"
+	"github.com/commandcenter/commandcenter/exporter"
+	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
+
+// The tests talk to a real server on 127.0.0.1 through apiv1's client, so
+// the HTTP contract is the one the Grafana backend and the CLI use.
 
 type env struct {
 	t      *testing.T
@@ -28,25 +37,35 @@ type env struct {
 	tokens map[string]string // "acme/read" → secret
 }
 
-func newEnv(t *testing.T, opts ...store.Options) *env {
+var ctx = context.Background()
+
+// newServer serves st's API on 127.0.0.1 with a body limit of maxBody.
+func newServer(t *testing.T, st *store.Store, maxBody int64) string {
 	t.Helper()
-	st := storetest.Open(t, opts...)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := prometheus.NewRegistry()
+	cfg := config.Default()
 	srv := &Server{
 		Store:        st,
-		Ingester:     &collector.Ingester{Store: st, Metrics: collector.NewMetrics(reg), Logger: logger},
+		Reports:      business.NewReports(st, time.Duration(cfg.Exporter.UpcomingWindow)),
+		Ingester:     &collector.Ingester{Store: st, Metrics: exporter.NewHostMetrics(reg), Logger: logger},
 		Logger:       logger,
-		MaxBodyBytes: 64 << 10,
+		MaxBodyBytes: maxBody,
 		Now:          func() time.Time { return storetest.Now },
 		Heartbeat:    50 * time.Millisecond,
 	}
 	hs := httptest.NewServer(srv.Routes(reg))
 	t.Cleanup(hs.Close)
-	e := &env{t: t, store: st, url: hs.URL, tokens: map[string]string{}}
+	return hs.URL
+}
+
+func newEnv(t *testing.T, opts ...store.Options) *env {
+	t.Helper()
+	st := storetest.Open(t, opts...)
+	e := &env{t: t, store: st, url: newServer(t, st, 64<<10), tokens: map[string]string{}}
 	for _, tenant := range []string{"acme", "globex"} {
 		for _, scope := range []string{store.ScopeRead, store.ScopeIngest} {
-			_, secret, err := st.CreateToken(context.Background(), tenant, scope, "test", 0)
+			_, secret, err := st.CreateToken(ctx, tenant, scope, "test", 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,74 +75,94 @@ func newEnv(t *testing.T, opts ...store.Options) *env {
 	return e
 }
 
-type response struct {
-	status int
-	header http.Header
-	body   map[string]any
-	raw    string
+// client calls the env's server as token ("" sends none).
+func (e *env) client(token string) *apiv1.Client {
+	e.t.Helper()
+	c, err := apiv1.New(apiv1.Config{URL: e.url, Token: token, Timeout: 30 * time.Second})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
 }
 
-func (e *env) do(method, path, token, body string) response {
-	e.t.Helper()
-	req, err := http.NewRequest(method, e.url+path, strings.NewReader(body))
+// apiError is err as the API's error, failing the test if it is not one.
+func apiError(t *testing.T, err error) *apiv1.Error {
+	t.Helper()
+	var ae *apiv1.Error
+	if !errors.As(err, &ae) {
+		t.Fatalf("want an API error, got %v", err)
+	}
+	return ae
+}
+
+// status is the HTTP status a call answered: 200 for no error.
+func status(t *testing.T, err error) int {
+	t.Helper()
+	if err == nil {
+		return 200
+	}
+	return apiError(t, err).StatusCode
+}
+
+// hasPath reports whether the error names path among its details.
+func hasPath(ae *apiv1.Error, path string) bool {
+	for _, d := range ae.Details {
+		if d.Path == path {
+			return true
+		}
+	}
+	return false
+}
+
+// query parses a raw query string, for parameters the typed queries cannot
+// spell (a limit of 0, a cursor of -4).
+func query(t *testing.T, raw string) url.Values {
+	t.Helper()
+	v, err := url.ParseQuery(raw)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	r := response{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
-	json.Unmarshal(raw, &r.body)
-	return r
+	return v
 }
 
 func (e *env) eventCount() int {
-	acts, _, err := e.store.Activity(context.Background(), store.ActivityQuery{Tenant: "acme", Limit: 100000})
+	acts, _, err := e.store.Activity(ctx, store.ActivityQuery{Tenant: "acme", Limit: 100000})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return len(acts)
 }
 
-func errorCode(r response) string {
-	if e, ok := r.body["error"].(map[string]any); ok {
-		return fmt.Sprint(e["code"])
-	}
-	return ""
-}
-
 func TestAuthentication(t *testing.T) {
 	e := newEnv(t)
 	expired := func() string {
-		_, s, _ := e.store.CreateToken(context.Background(), "acme", store.ScopeAdmin, "", time.Nanosecond)
+		_, s, _ := e.store.CreateToken(ctx, "acme", store.ScopeAdmin, "", time.Nanosecond)
 		return s
 	}()
 	cases := []struct {
 		name, method, path, token string
 		want                      int
 	}{
-		{"no token", "GET", "/api/v1/stats", "", 401},
-		{"unknown token", "GET", "/api/v1/stats", "cc_notatoken", 401},
-		{"not our format", "GET", "/api/v1/stats", "Basic abc", 401},
-		{"expired token", "GET", "/api/v1/stats", expired, 401},
-		{"read token cannot ingest", "POST", "/api/v1/events", e.tokens["acme/read"], 403},
-		{"read token reads", "GET", "/api/v1/stats", e.tokens["acme/read"], 200},
-		{"ingest token reads too", "GET", "/api/v1/stats", e.tokens["acme/ingest"], 200},
+		{"no token", "GET", apiv1.PathStats, "", 401},
+		{"unknown token", "GET", apiv1.PathStats, "cc_notatoken", 401},
+		{"not our format", "GET", apiv1.PathStats, "Basic abc", 401},
+		{"expired token", "GET", apiv1.PathStats, expired, 401},
+		{"read token cannot ingest", "POST", apiv1.PathEvents, e.tokens["acme/read"], 403},
+		{"read token reads", "GET", apiv1.PathStats, e.tokens["acme/read"], 200},
+		{"ingest token reads too", "GET", apiv1.PathStats, e.tokens["acme/ingest"], 200},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.do(tc.method, tc.path, tc.token, `{}`)
-			if r.status != tc.want {
-				t.Fatalf("status %d, want %d: %s", r.status, tc.want, r.raw)
+			err := e.client(tc.token).Do(ctx, tc.method, tc.path, nil, []byte(`{}`), nil)
+			if got := status(t, err); got != tc.want {
+				t.Fatalf("status %d, want %d: %v", got, tc.want, err)
 			}
-			if tc.want == 401 && (r.header.Get("WWW-Authenticate") == "" || strings.Contains(r.raw, "acme")) {
-				t.Fatalf("401 must ask for a bearer token and leak nothing: %v %s", r.header, r.raw)
+			if tc.want == 401 {
+				ae := apiError(t, err)
+				body, _ := json.Marshal(ae)
+				if ae.Header.Get("WWW-Authenticate") == "" || ae.Code != apiv1.CodeUnauthorized || strings.Contains(string(body), "acme") {
+					t.Fatalf("401 must ask for a bearer token and leak nothing: %v %s", ae.Header, body)
+				}
 			}
 		})
 	}
@@ -131,28 +170,37 @@ func TestAuthentication(t *testing.T) {
 
 func TestTokensNeverSeeAnotherTenant(t *testing.T) {
 	e := newEnv(t)
-	r := e.do("GET", "/api/v1/stats", e.tokens["globex/read"], "")
-	stats := r.body["stats"].(map[string]any)
-	if stats["tenant"] != "globex" || len(stats["platforms"].([]any)) != 0 {
-		t.Fatalf("globex stats: %s", r.raw)
+	globex := e.client(e.tokens["globex/read"])
+	stats, err := globex.Stats(ctx)
+	if err != nil || stats.Stats.Tenant != "globex" || len(stats.Stats.Platforms) != 0 {
+		t.Fatalf("globex stats: %+v %v", stats, err)
 	}
-	for _, path := range []string{"/api/v1/entities/payment", "/api/v1/activity", "/api/v1/worklist", "/api/v1/performance?group_by=campaign"} {
-		r := e.do("GET", path, e.tokens["globex/read"], "")
-		if r.status != 200 || strings.Contains(r.raw, `"acme"`) || strings.Contains(r.raw, "pay-soon") || strings.Contains(r.raw, "summer") {
-			t.Errorf("%s leaks acme data to a globex token: %s", path, r.raw)
+	reads := map[string]func() (any, error){
+		"entities/payment": func() (any, error) { return globex.Entities(ctx, sdk.EntityPayment, apiv1.EntitiesQuery{}) },
+		"activity":         func() (any, error) { return globex.Activity(ctx, apiv1.ActivityQuery{}) },
+		"worklist":         func() (any, error) { return globex.Worklist(ctx) },
+		"performance": func() (any, error) {
+			return globex.Performance(ctx, apiv1.PerformanceQuery{GroupBy: apiv1.GroupByCampaign})
+		},
+	}
+	for name, read := range reads {
+		resp, err := read()
+		raw, _ := json.Marshal(resp)
+		if err != nil || strings.Contains(string(raw), `"acme"`) || strings.Contains(string(raw), "pay-soon") || strings.Contains(string(raw), "summer") {
+			t.Errorf("%s leaks acme data to a globex token: %v %s", name, err, raw)
 		}
 	}
 	// Writing into another tenant is refused, item by item.
-	r = e.do("POST", "/api/v1/events", e.tokens["globex/ingest"],
-		`{"events":[{"key":"x","tenant":"acme","kind":"payment.paid","occurred_at":"2026-11-20T10:00:00Z"}]}`)
-	if r.status != 403 || !strings.Contains(r.raw, "events[0].tenant") {
-		t.Fatalf("cross-tenant write: %d %s", r.status, r.raw)
+	_, err = e.client(e.tokens["globex/ingest"]).PushJSON(ctx, "",
+		[]byte(`{"events":[{"key":"x","tenant":"acme","kind":"payment.paid","occurred_at":"2026-11-20T10:00:00Z"}]}`))
+	if ae := apiError(t, err); ae.StatusCode != 403 || ae.Code != apiv1.CodeWrongTenant || !hasPath(ae, "events[0].tenant") {
+		t.Fatalf("cross-tenant write: %+v", ae)
 	}
 }
 
 func TestPostEventsRejectsBadInputAndStoresNothing(t *testing.T) {
 	e := newEnv(t)
-	ingest := e.tokens["acme/ingest"]
+	ingest := e.client(e.tokens["acme/ingest"])
 	before := e.eventCount()
 	ev := func(fields string) string {
 		return `{"events":[{"key":"k1","kind":"payment.paid","occurred_at":"2026-11-20T10:00:00Z"` + fields + `}]}`
@@ -185,19 +233,21 @@ func TestPostEventsRejectsBadInputAndStoresNothing(t *testing.T) {
 		{"unknown kind", `{"events":[{"key":"k","kind":"payment.stolen","occurred_at":"2026-11-20T10:00:00Z"}]}`, 422, "invalid_batch", "events[0].kind"},
 		{"negative money", `{"entities":[{"type":"payment","id":"p9","status":"open","amount":{"minor":-100,"currency":"EUR"}}]}`, 422, "invalid_batch", "entities[0].amount.minor"},
 		{"fractional money", `{"entities":[{"type":"payment","id":"p9","status":"open","amount":{"minor":12.5,"currency":"EUR"}}]}`, 400, "invalid_batch", "entities[0].amount.minor"},
+		{"negative count", `{"daily_metrics":[{"campaign":"c","platform":"tiktok","day":"2026-11-20","views":-1}]}`, 422, "invalid_batch", "daily_metrics[0].views"},
 		{"body over the limit", `{"events":[` + strings.Join(bigItems, ",") + `]}`, 413, "body_too_large", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.do("POST", "/api/v1/events", ingest, tc.body)
-			if r.status != tc.status || errorCode(r) != tc.code {
-				t.Fatalf("got %d %s, want %d %s: %s", r.status, errorCode(r), tc.status, tc.code, r.raw)
+			_, err := ingest.PushJSON(ctx, "", []byte(tc.body))
+			ae := apiError(t, err)
+			if ae.StatusCode != tc.status || ae.Code != tc.code {
+				t.Fatalf("got %d %s, want %d %s: %+v", ae.StatusCode, ae.Code, tc.status, tc.code, ae)
 			}
-			if tc.path != "" && !strings.Contains(r.raw, `"path":"`+tc.path+`"`) {
-				t.Fatalf("error does not name %s: %s", tc.path, r.raw)
+			if tc.path != "" && !hasPath(ae, tc.path) {
+				t.Fatalf("error does not name %s: %+v", tc.path, ae.Details)
 			}
-			if strings.Contains(r.raw, "goroutine") || strings.Contains(r.raw, ".go:") {
-				t.Fatalf("stack trace in response: %s", r.raw)
+			if raw, _ := json.Marshal(ae); strings.Contains(string(raw), "goroutine") || strings.Contains(string(raw), ".go:") {
+				t.Fatalf("stack trace in response: %s", raw)
 			}
 			if n := e.eventCount(); n != before {
 				t.Fatalf("%d events stored by a rejected request", n-before)
@@ -216,18 +266,12 @@ func TestTenThousandItemsWithOneBadItemStoreNothing(t *testing.T) {
 		}
 		items[i] = fmt.Sprintf(`{"key":"b%d","kind":%q,"occurred_at":"2026-11-20T10:00:00Z"}`, i, kind)
 	}
-	// A server with a body limit large enough for the batch.
-	st := e.store
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	reg := prometheus.NewRegistry()
-	srv := &Server{Store: st, Ingester: &collector.Ingester{Store: st, Metrics: collector.NewMetrics(reg), Logger: logger}, Logger: logger}
-	hs := httptest.NewServer(srv.Routes(reg))
-	defer hs.Close()
-	e.url = hs.URL
+	// A server with the default body limit, large enough for the batch.
+	e.url = newServer(t, e.store, config.Default().API.MaxBodyBytes)
 	before := e.eventCount()
-	r := e.do("POST", "/api/v1/events", e.tokens["acme/ingest"], `{"events":[`+strings.Join(items, ",")+`]}`)
-	if r.status != 422 || !strings.Contains(r.raw, "events[9876].kind") {
-		t.Fatalf("got %d: %.300s", r.status, r.raw)
+	_, err := e.client(e.tokens["acme/ingest"]).PushJSON(ctx, "", []byte(`{"events":[`+strings.Join(items, ",")+`]}`))
+	if ae := apiError(t, err); ae.StatusCode != 422 || !hasPath(ae, "events[9876].kind") {
+		t.Fatalf("got %d: %.300s", ae.StatusCode, ae.Message)
 	}
 	if n := e.eventCount(); n != before {
 		t.Fatalf("%d events stored", n-before)
@@ -236,52 +280,71 @@ func TestTenThousandItemsWithOneBadItemStoreNothing(t *testing.T) {
 
 func TestPostEventsStoresDuplicatesOnce(t *testing.T) {
 	e := newEnv(t)
-	body := `{"events":[
+	ingest := e.client(e.tokens["acme/ingest"])
+	body := []byte(`{"events":[
 		{"key":"wh-1","kind":"video.uploaded","entity":{"type":"video","id":"v-next"},"occurred_at":"2026-11-20T10:00:00Z","attrs":{"by":"webhook"}},
-		{"key":"wh-1","kind":"video.uploaded","entity":{"type":"video","id":"v-next"},"occurred_at":"2026-11-20T10:00:00Z"}]}`
+		{"key":"wh-1","kind":"video.uploaded","entity":{"type":"video","id":"v-next"},"occurred_at":"2026-11-20T10:00:00Z"}]}`)
 	before := e.eventCount()
-	r := e.do("POST", "/api/v1/events?source=webhook", e.tokens["acme/ingest"], body)
-	if r.status != 200 || r.body["new_events"] != 1.0 || r.body["duplicates"] != 1.0 {
-		t.Fatalf("%d %s", r.status, r.raw)
+	r, err := ingest.PushJSON(ctx, "webhook", body)
+	if err != nil || r.NewEvents != 1 || r.Duplicates != 1 || r.Source != "api-webhook" {
+		t.Fatalf("%+v %v", r, err)
 	}
-	r = e.do("POST", "/api/v1/events?source=webhook", e.tokens["acme/ingest"], body)
-	if r.status != 200 || r.body["new_events"] != 0.0 || r.body["duplicates"] != 2.0 {
-		t.Fatalf("resend: %d %s", r.status, r.raw)
+	r, err = ingest.PushJSON(ctx, "webhook", body)
+	if err != nil || r.NewEvents != 0 || r.Duplicates != 2 {
+		t.Fatalf("resend: %+v %v", r, err)
 	}
 	if n := e.eventCount(); n != before+1 {
 		t.Fatalf("stored %d events, want 1", n-before)
+	}
+	// The feed gives the entity back in the shape it was sent.
+	feed, err := e.client(e.tokens["acme/read"]).Activity(ctx, apiv1.ActivityQuery{Kinds: []string{sdk.KindVideoUploaded}})
+	if err != nil || len(feed.Events) != 1 || feed.Events[0].Entity != (sdk.EntityRef{Type: "video", ID: "v-next"}) || feed.Events[0].Source != "api-webhook" {
+		t.Fatalf("feed: %+v %v", feed, err)
+	}
+}
+
+func TestPushTypedBatch(t *testing.T) {
+	e := newEnv(t)
+	r, err := e.client(e.tokens["acme/ingest"]).Push(ctx, "", apiv1.PushRequest{
+		Events: []sdk.Event{{Key: "typed-1", Kind: sdk.KindVideoApproved, Entity: sdk.EntityRef{Type: sdk.EntityVideo, ID: "v-review-2"},
+			OccurredAt: storetest.Now}},
+		DailyMetrics: []sdk.DailyMetric{{Campaign: "summer", Platform: "tiktok", Day: "2026-11-20", Counts: sdk.Counts{Views: 5}}},
+	})
+	if err != nil || r.Events != 1 || r.NewEvents != 1 || r.DailyMetrics != 1 || r.Source != "api" {
+		t.Fatalf("%+v %v", r, err)
 	}
 }
 
 func TestPayingThroughThePushAPIClosesThePayment(t *testing.T) {
 	e := newEnv(t)
-	r := e.do("POST", "/api/v1/events", e.tokens["acme/ingest"],
-		`{"entities":[{"type":"payment","id":"pay-late","status":"paid","influencer":"luna","campaign":"winter","amount":{"minor":45000,"currency":"EUR"}}]}`)
-	if r.status != 200 {
-		t.Fatalf("%d %s", r.status, r.raw)
+	_, err := e.client(e.tokens["acme/ingest"]).PushJSON(ctx, "",
+		[]byte(`{"entities":[{"type":"payment","id":"pay-late","status":"paid","influencer":"luna","campaign":"winter","amount":{"minor":45000,"currency":"EUR"}}]}`))
+	if err != nil {
+		t.Fatal(err)
 	}
-	r = e.do("GET", "/api/v1/activity?kind=payment.paid", e.tokens["acme/read"], "")
-	events := r.body["events"].([]any)
-	if len(events) != 2 { // the fixture's paid payment and this one
-		t.Fatalf("payment.paid events: %s", r.raw)
+	read := e.client(e.tokens["acme/read"])
+	feed, err := read.Activity(ctx, apiv1.ActivityQuery{Kinds: []string{sdk.KindPaymentPaid}})
+	if err != nil || len(feed.Events) != 2 { // the fixture's paid payment and this one
+		t.Fatalf("payment.paid events: %+v %v", feed, err)
 	}
-	r = e.do("GET", "/api/v1/worklist", e.tokens["acme/read"], "")
-	if strings.Contains(r.raw, "pay-late") {
-		t.Fatalf("paid payment still on the worklist: %s", r.raw)
+	work, err := read.Worklist(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range work.Items {
+		if it.Entity.ID == "pay-late" {
+			t.Fatalf("paid payment still on the worklist: %+v", it)
+		}
 	}
 }
 
 func TestStats(t *testing.T) {
 	e := newEnv(t)
-	r := e.do("GET", "/api/v1/stats", e.tokens["acme/read"], "")
-	if r.status != 200 {
-		t.Fatalf("%d %s", r.status, r.raw)
+	r, err := e.client(e.tokens["acme/read"]).Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var got struct {
-		Stats store.Stats `json:"stats"`
-	}
-	json.Unmarshal([]byte(r.raw), &got)
-	s := got.Stats
+	s := r.Stats
 	if len(s.Payments) != 1 || s.Payments[0].Open != 2 || s.Payments[0].Overdue != 1 || s.Payments[0].Amount.Minor != 165050 {
 		t.Errorf("payments = %+v", s.Payments)
 	}
@@ -294,94 +357,102 @@ func TestStats(t *testing.T) {
 	if len(s.Revenue) != 1 || s.Revenue[0].Minor != 550000 || len(s.Platforms) != 2 {
 		t.Errorf("revenue %+v platforms %+v", s.Revenue, s.Platforms)
 	}
+	if !r.AsOf.Equal(storetest.Now) {
+		t.Errorf("as_of %v", r.AsOf)
+	}
 }
 
 func TestActivityPagination(t *testing.T) {
 	e := newEnv(t)
+	read := e.client(e.tokens["acme/read"])
 	seen := map[string]bool{}
-	cursor := ""
+	q := apiv1.ActivityQuery{Limit: 4}
 	pages := 0
 	for {
-		r := e.do("GET", "/api/v1/activity?limit=4"+cursor, e.tokens["acme/read"], "")
-		if r.status != 200 {
-			t.Fatalf("%d %s", r.status, r.raw)
+		page, err := read.Activity(ctx, q)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, ev := range r.body["events"].([]any) {
-			key := ev.(map[string]any)["key"].(string)
-			if seen[key] {
-				t.Fatalf("event %s on two pages", key)
+		for _, ev := range page.Events {
+			if seen[ev.Key] {
+				t.Fatalf("event %s on two pages", ev.Key)
 			}
-			seen[key] = true
+			seen[ev.Key] = true
 		}
 		pages++
-		next, ok := r.body["next_cursor"].(string)
-		if !ok {
+		if page.NextCursor == "" {
 			break
 		}
-		cursor = "&cursor=" + next
+		q.Cursor = page.NextCursor
 	}
 	if len(seen) != e.eventCount() || pages < 3 {
 		t.Fatalf("paged %d events in %d pages, store has %d", len(seen), pages, e.eventCount())
 	}
-	for _, bad := range []string{"?limit=0", "?limit=abc", "?limit=501", "?cursor=-4", "?kind=payment.vanished"} {
-		if r := e.do("GET", "/api/v1/activity"+bad, e.tokens["acme/read"], ""); r.status != 400 || errorCode(r) != "invalid_parameter" {
-			t.Errorf("%s: %d %s", bad, r.status, r.raw)
+	for _, bad := range []string{"limit=0", "limit=abc", "limit=501", "cursor=-4", "kind=payment.vanished"} {
+		err := read.Do(ctx, "GET", apiv1.PathActivity, query(t, bad), nil, nil)
+		if ae := apiError(t, err); ae.StatusCode != 400 || ae.Code != apiv1.CodeInvalidParameter {
+			t.Errorf("%s: %+v", bad, ae)
 		}
 	}
 }
 
 func TestPerformance(t *testing.T) {
 	e := newEnv(t)
-	r := e.do("GET", "/api/v1/performance?group_by=campaign&from=2026-11-01&to=2026-11-20", e.tokens["acme/read"], "")
-	if r.status != 200 {
-		t.Fatalf("%d %s", r.status, r.raw)
+	read := e.client(e.tokens["acme/read"])
+	q := apiv1.PerformanceQuery{GroupBy: apiv1.GroupByCampaign, From: "2026-11-01", To: "2026-11-20"}
+	r, err := read.Performance(ctx, q)
+	if err != nil {
+		t.Fatal(err)
 	}
-	rows := r.body["rows"].([]any)
-	if len(rows) != 2 {
-		t.Fatalf("rows: %s", r.raw)
+	if len(r.Rows) != 2 {
+		t.Fatalf("rows: %+v", r.Rows)
 	}
-	summer := rows[0].(map[string]any)
-	if summer["group"] != "summer" || summer["cpm"] != 9.0 || summer["cpm_basis"] != "impressions" {
-		t.Fatalf("summer: %v", summer)
+	summer := r.Rows[0]
+	if summer.Group != "summer" || summer.CPM == nil || *summer.CPM != 9.0 || summer.CPMBasis != "impressions" {
+		t.Fatalf("summer: %+v", summer)
 	}
-	r = e.do("GET", "/api/v1/performance?group_by=campaign&from=2026-11-01&to=2026-11-20&max_cpm=10", e.tokens["acme/read"], "")
-	if rows := r.body["rows"].([]any); len(rows) != 1 {
-		t.Fatalf("max_cpm=10 should drop winter (CPM 15): %s", r.raw)
+	maxCPM := 10.0
+	q.MaxCPM = &maxCPM
+	if r, err := read.Performance(ctx, q); err != nil || len(r.Rows) != 1 {
+		t.Fatalf("max_cpm=10 should drop winter (CPM 15): %+v %v", r, err)
 	}
 	for _, bad := range []string{"group_by=week", "from=yesterday", "from=2026-11-10&to=2026-11-01", "max_cpm=-1", "max_cpm=cheap", "from=2020-01-01&to=2026-01-01"} {
-		if r := e.do("GET", "/api/v1/performance?"+bad, e.tokens["acme/read"], ""); r.status != 400 {
-			t.Errorf("%s: %d %s", bad, r.status, r.raw)
+		if err := read.Do(ctx, "GET", apiv1.PathPerformance, query(t, bad), nil, nil); status(t, err) != 400 {
+			t.Errorf("%s: %v", bad, err)
 		}
 	}
 }
 
 func TestEntities(t *testing.T) {
 	e := newEnv(t)
-	r := e.do("GET", "/api/v1/entities/video?status=submitted&limit=2", e.tokens["acme/read"], "")
-	items := r.body["items"].([]any)
-	if r.status != 200 || len(items) != 2 || r.body["next_cursor"] == nil {
-		t.Fatalf("%d %s", r.status, r.raw)
+	read := e.client(e.tokens["acme/read"])
+	q := apiv1.EntitiesQuery{Statuses: []string{"submitted"}, Limit: 2}
+	r, err := read.Entities(ctx, sdk.EntityVideo, q)
+	if err != nil || len(r.Items) != 2 || r.NextCursor == "" {
+		t.Fatalf("%+v %v", r, err)
 	}
-	r = e.do("GET", "/api/v1/entities/video?status=submitted&limit=2&cursor="+r.body["next_cursor"].(string), e.tokens["acme/read"], "")
-	if items := r.body["items"].([]any); len(items) != 1 || r.body["next_cursor"] != nil {
-		t.Fatalf("second page: %s", r.raw)
+	q.Cursor = r.NextCursor
+	if r, err := read.Entities(ctx, sdk.EntityVideo, q); err != nil || len(r.Items) != 1 || r.NextCursor != "" {
+		t.Fatalf("second page: %+v %v", r, err)
 	}
-	if r := e.do("GET", "/api/v1/entities/spaceship", e.tokens["acme/read"], ""); r.status != 404 || !strings.Contains(r.raw, "payment") {
-		t.Fatalf("unknown type: %d %s", r.status, r.raw)
+	_, err = read.Entities(ctx, "spaceship", apiv1.EntitiesQuery{})
+	if ae := apiError(t, err); ae.StatusCode != 404 || !strings.Contains(ae.Message, "payment") {
+		t.Fatalf("unknown type: %+v", ae)
 	}
-	if r := e.do("GET", "/api/v1/entities/video?status=lost", e.tokens["acme/read"], ""); r.status != 400 {
-		t.Fatalf("unknown status: %d %s", r.status, r.raw)
+	if _, err := read.Entities(ctx, sdk.EntityVideo, apiv1.EntitiesQuery{Statuses: []string{"lost"}}); status(t, err) != 400 {
+		t.Fatalf("unknown status: %v", err)
 	}
 }
 
 func TestWorklistIsSortedByUrgency(t *testing.T) {
 	e := newEnv(t)
-	r := e.do("GET", "/api/v1/worklist", e.tokens["acme/read"], "")
-	var got struct{ Items []WorkItem }
-	json.Unmarshal([]byte(r.raw), &got)
+	r, err := e.client(e.tokens["acme/read"]).Worklist(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var kinds []string
-	for _, it := range got.Items {
-		kinds = append(kinds, it.Kind+":"+it.EntityID)
+	for _, it := range r.Items {
+		kinds = append(kinds, it.Kind+":"+it.Entity.ID)
 	}
 	want := []string{
 		"payment_overdue:pay-late", "scraper_failing:tiktok-views", "contract_expiring:con-luna",
@@ -393,70 +464,75 @@ func TestWorklistIsSortedByUrgency(t *testing.T) {
 	}
 }
 
-func TestStreamSendsChangesOfOwnTenantOnly(t *testing.T) {
-	e := newEnv(t)
-	open := func(token string) (*bufio.Reader, func()) {
-		req, _ := http.NewRequest("GET", e.url+"/api/v1/stream", nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		ctx, cancel := context.WithCancel(context.Background())
-		resp, err := http.DefaultClient.Do(req.WithContext(ctx))
-		if err != nil {
-			t.Fatal(err)
+// follow streams changes for token into a channel until the test ends.
+func (e *env) follow(token string) <-chan apiv1.Change {
+	changes := make(chan apiv1.Change, 100)
+	sctx, cancel := context.WithCancel(ctx)
+	e.t.Cleanup(cancel)
+	go e.client(token).Stream(sctx, func(c apiv1.Change) error {
+		changes <- c
+		return nil
+	})
+	return changes
+}
+
+// pushUntilSeen pushes a fresh event of kind as token every 50 ms until
+// the stream changes reports one (so the stream is surely connected).
+func (e *env) pushUntilSeen(token, kind string, changes <-chan apiv1.Change) {
+	e.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for i := 0; ; i++ {
+		body := fmt.Sprintf(`{"events":[{"key":"live-%s-%d","kind":%q,"occurred_at":"2026-11-20T11:00:00Z"}]}`, kind, i, kind)
+		if _, err := e.client(token).PushJSON(ctx, "", []byte(body)); err != nil {
+			e.t.Fatal(err)
 		}
-		if resp.Header.Get("Content-Type") != "text/event-stream" {
-			t.Fatalf("content type %q", resp.Header.Get("Content-Type"))
-		}
-		return bufio.NewReader(resp.Body), func() { cancel(); resp.Body.Close() }
-	}
-	acme, closeAcme := open(e.tokens["acme/read"])
-	defer closeAcme()
-	globex, closeGlobex := open(e.tokens["globex/read"])
-	defer closeGlobex()
-	e.do("POST", "/api/v1/events", e.tokens["acme/ingest"], `{"events":[{"key":"live-1","kind":"video.approved","occurred_at":"2026-11-20T11:00:00Z"}]}`)
-	if line := readUntil(t, acme, "data: "); !strings.Contains(line, `"video.approved":1`) {
-		t.Fatalf("acme stream: %q", line)
-	}
-	// Globex sees only keep-alives in the same time.
-	deadline := time.Now().Add(300 * time.Millisecond)
-	for time.Now().Before(deadline) {
-		line, err := globex.ReadString('\n')
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasPrefix(line, "data: ") {
-			t.Fatalf("globex got acme's change: %q", line)
+		select {
+		case c := <-changes:
+			if c.Events[kind] == 0 {
+				e.t.Fatalf("stream sent %+v, want a change with %s", c, kind)
+			}
+			return
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			e.t.Fatalf("no %s change on the stream within 10s", kind)
 		}
 	}
 }
 
-func readUntil(t *testing.T, r *bufio.Reader, prefix string) string {
-	t.Helper()
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasPrefix(line, prefix) {
-			return line
-		}
+func TestStreamSendsChangesOfOwnTenantOnly(t *testing.T) {
+	e := newEnv(t)
+	globex := e.follow(e.tokens["globex/read"])
+	e.pushUntilSeen(e.tokens["globex/ingest"], sdk.KindPaymentPaid, globex)
+	// Drain globex's own changes, then acme writes while both listen.
+	for len(globex) > 0 {
+		<-globex
+	}
+	acme := e.follow(e.tokens["acme/read"])
+	e.pushUntilSeen(e.tokens["acme/ingest"], sdk.KindVideoApproved, acme)
+	select {
+	case c := <-globex:
+		t.Fatalf("globex got acme's change: %+v", c)
+	case <-time.After(300 * time.Millisecond):
 	}
 }
 
 func TestHealthAndUnknownRoutes(t *testing.T) {
 	e := newEnv(t)
-	if r := e.do("GET", "/healthz", "", ""); r.status != 200 {
-		t.Fatalf("healthz %d", r.status)
+	anon := e.client("")
+	if err := anon.Healthy(ctx); err != nil {
+		t.Fatalf("healthz %v", err)
 	}
-	if r := e.do("GET", "/readyz", "", ""); r.status != 200 {
-		t.Fatalf("readyz %d", r.status)
+	if err := anon.Ready(ctx); err != nil {
+		t.Fatalf("readyz %v", err)
 	}
-	if r := e.do("GET", "/api/v1/nothing", e.tokens["acme/read"], ""); r.status != 404 || errorCode(r) != "not_found" {
-		t.Fatalf("unknown route %d %s", r.status, r.raw)
+	read := e.client(e.tokens["acme/read"])
+	if ae := apiError(t, read.Do(ctx, "GET", "/api/v1/nothing", nil, nil, nil)); ae.StatusCode != 404 || ae.Code != apiv1.CodeNotFound {
+		t.Fatalf("unknown route %+v", ae)
 	}
-	for path, allow := range map[string]string{"/api/v1/events": "POST", "/api/v1/stats": "GET", "/api/v1/entities/video": "GET"} {
-		r := e.do("DELETE", path, e.tokens["acme/read"], "")
-		if r.status != 405 || errorCode(r) != "method_not_allowed" || r.header.Get("Allow") != allow {
-			t.Errorf("DELETE %s: %d Allow=%q %s", path, r.status, r.header.Get("Allow"), r.raw)
+	for path, allow := range map[string]string{apiv1.PathEvents: "POST", apiv1.PathStats: "GET", apiv1.PathEntities + "video": "GET"} {
+		ae := apiError(t, read.Do(ctx, "DELETE", path, nil, nil, nil))
+		if ae.StatusCode != 405 || ae.Code != apiv1.CodeMethodNotAllowed || ae.Header.Get("Allow") != allow {
+			t.Errorf("DELETE %s: %+v Allow=%q", path, ae, ae.Header.Get("Allow"))
 		}
 	}
 }
@@ -475,16 +551,37 @@ func TestLockedDatabaseAnswers503AndStoresNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := e.eventCount()
-	body := `{"events":[{"key":"during-lock","kind":"payment.paid","occurred_at":"2026-11-20T10:00:00Z"}]}`
-	r := e.do("POST", "/api/v1/events", e.tokens["acme/ingest"], body)
-	if r.status != 503 || errorCode(r) != "database_locked" || r.header.Get("Retry-After") == "" {
-		t.Fatalf("got %d %s", r.status, r.raw)
+	ingest := e.client(e.tokens["acme/ingest"])
+	body := []byte(`{"events":[{"key":"during-lock","kind":"payment.paid","occurred_at":"2026-11-20T10:00:00Z"}]}`)
+	_, err = ingest.PushJSON(ctx, "", body)
+	if ae := apiError(t, err); ae.StatusCode != 503 || ae.Code != apiv1.CodeDatabaseLocked || ae.Header.Get("Retry-After") == "" {
+		t.Fatalf("got %+v", ae)
 	}
 	tx.Rollback()
 	if n := e.eventCount(); n != before {
 		t.Fatalf("%d events stored while locked", n-before)
 	}
-	if r := e.do("POST", "/api/v1/events", e.tokens["acme/ingest"], body); r.status != 200 {
-		t.Fatalf("retry after the lock: %d %s", r.status, r.raw)
+	if _, err := ingest.PushJSON(ctx, "", body); err != nil {
+		t.Fatalf("retry after the lock: %v", err)
+	}
+}
+
+// A body that is not the API's (a proxy's error page) still comes back as
+// an *apiv1.Error with its status.
+func TestClientReportsForeignErrors(t *testing.T) {
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "<html>bad gateway</html>", http.StatusBadGateway)
+	}))
+	defer proxy.Close()
+	c, err := apiv1.New(apiv1.Config{URL: proxy.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Stats(ctx)
+	if ae := apiError(t, err); ae.StatusCode != 502 || ae.Code != "http_502" || !strings.Contains(ae.Message, "bad gateway") {
+		t.Fatalf("%+v", ae)
+	}
+	if _, err := apiv1.New(apiv1.Config{URL: "127.0.0.1:9464"}); err == nil {
+		t.Fatal("a URL without scheme accepted")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/commandcenter/commandcenter/collector/api/apiv1"
 	"github.com/commandcenter/commandcenter/collector/store"
 )
 
@@ -16,22 +17,22 @@ func (s *Server) authenticated(scope string, h func(http.ResponseWriter, *http.R
 		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || secret == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="commandcenter"`)
-			writeError(w, http.StatusUnauthorized, "unauthorized", "missing bearer token (Authorization: Bearer <token>)", nil)
+			writeError(w, http.StatusUnauthorized, apiv1.CodeUnauthorized, "missing bearer token (Authorization: Bearer <token>)", nil)
 			return
 		}
 		tok, err := s.Store.Authenticate(r.Context(), strings.TrimSpace(secret))
 		switch {
 		case errors.Is(err, store.ErrTokenUnknown) || errors.Is(err, store.ErrTokenExpired):
 			w.Header().Set("WWW-Authenticate", `Bearer realm="commandcenter", error="invalid_token"`)
-			writeError(w, http.StatusUnauthorized, "unauthorized", "invalid or expired token", nil)
+			writeError(w, http.StatusUnauthorized, apiv1.CodeUnauthorized, "invalid or expired token", nil)
 			return
 		case err != nil:
 			s.Logger.Error("authenticating", "err", err)
-			writeError(w, http.StatusInternalServerError, "internal", "could not check the token", nil)
+			writeError(w, http.StatusInternalServerError, apiv1.CodeInternal, "could not check the token", nil)
 			return
 		}
 		if !tok.Allows(scope) {
-			writeError(w, http.StatusForbidden, "forbidden", "this token's scope is "+tok.Scope+"; this call needs "+scope, nil)
+			writeError(w, http.StatusForbidden, apiv1.CodeForbidden, "this token's scope is "+tok.Scope+"; this call needs "+scope, nil)
 			return
 		}
 		h(w, r, tok)

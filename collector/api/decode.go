@@ -6,25 +6,24 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/commandcenter/commandcenter/collector/store"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
 // checkJSON walks the whole document once: it must be valid JSON, and no
 // object may repeat a key (encoding/json would silently keep the last).
-func checkJSON(body []byte) *store.Problem {
+func checkJSON(body []byte) *sdk.Problem {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if p := walkValue(dec, "$"); p != nil {
 		return p
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return &store.Problem{Path: "$", Message: "unexpected data after the JSON document"}
+		return &sdk.Problem{Path: "$", Message: "unexpected data after the JSON document"}
 	}
 	return nil
 }
 
-func walkValue(dec *json.Decoder, path string) *store.Problem {
+func walkValue(dec *json.Decoder, path string) *sdk.Problem {
 	tok, err := dec.Token()
 	if err != nil {
 		return syntaxProblem(dec, path, err)
@@ -39,7 +38,7 @@ func walkValue(dec *json.Decoder, path string) *store.Problem {
 			}
 			key := kt.(string)
 			if seen[key] {
-				return &store.Problem{Path: path + "." + key, Message: "duplicate key in object"}
+				return &sdk.Problem{Path: path + "." + key, Message: "duplicate key in object"}
 			}
 			seen[key] = true
 			if p := walkValue(dec, path+"."+key); p != nil {
@@ -62,36 +61,37 @@ func walkValue(dec *json.Decoder, path string) *store.Problem {
 	return nil
 }
 
-func syntaxProblem(dec *json.Decoder, path string, err error) *store.Problem {
+func syntaxProblem(dec *json.Decoder, path string, err error) *sdk.Problem {
 	if err == io.EOF {
 		err = io.ErrUnexpectedEOF
 	}
-	return &store.Problem{Path: path, Message: fmt.Sprintf("malformed JSON at byte %d: %v", dec.InputOffset(), err)}
+	return &sdk.Problem{Path: path, Message: fmt.Sprintf("malformed JSON at byte %d: %v", dec.InputOffset(), err)}
 }
 
 // decodeBatch decodes a push body into a batch, item by item, so every
 // problem names its item: events[3].occurred_at.
-func decodeBatch(body []byte) (*sdk.Batch, []store.Problem) {
+func decodeBatch(body []byte) (*sdk.Batch, []sdk.Problem) {
+	// The fields of apiv1.PushRequest, each item kept raw to decode alone.
 	var top struct {
 		Events       []json.RawMessage `json:"events"`
 		Entities     []json.RawMessage `json:"entities"`
 		DailyMetrics []json.RawMessage `json:"daily_metrics"`
 	}
 	if p := strictDecode(body, &top, "$"); p != nil {
-		return nil, []store.Problem{*p}
+		return nil, []sdk.Problem{*p}
 	}
 	if len(top.Events)+len(top.Entities)+len(top.DailyMetrics) == 0 {
-		return nil, []store.Problem{{Path: "$", Message: `no items: send {"events":[...], "entities":[...], "daily_metrics":[...]}`}}
+		return nil, []sdk.Problem{{Path: "$", Message: `no items: send {"events":[...], "entities":[...], "daily_metrics":[...]}`}}
 	}
 	var b sdk.Batch
-	var problems []store.Problem
+	var problems []sdk.Problem
 	b.Events = decodeItems[sdk.Event](top.Events, "events", &problems)
 	b.Entities = decodeItems[sdk.Entity](top.Entities, "entities", &problems)
 	b.DailyMetrics = decodeItems[sdk.DailyMetric](top.DailyMetrics, "daily_metrics", &problems)
 	return &b, problems
 }
 
-func decodeItems[T any](raws []json.RawMessage, name string, problems *[]store.Problem) []T {
+func decodeItems[T any](raws []json.RawMessage, name string, problems *[]sdk.Problem) []T {
 	out := make([]T, len(raws))
 	for i, raw := range raws {
 		if p := strictDecode(raw, &out[i], fmt.Sprintf("%s[%d]", name, i)); p != nil {
@@ -101,13 +101,15 @@ func decodeItems[T any](raws []json.RawMessage, name string, problems *[]store.P
 	return out
 }
 
-func strictDecode(data []byte, v any, path string) *store.Problem {
-	fe := sdk.DecodeStrict(data, v)
-	if fe == nil {
+func strictDecode(data []byte, v any, path string) *sdk.Problem {
+	p := sdk.DecodeStrict(data, v)
+	if p == nil {
 		return nil
 	}
-	if fe.Field != "" {
-		path += "." + fe.Field
+	if p.Path != "" {
+		p.Path = path + "." + p.Path
+	} else {
+		p.Path = path
 	}
-	return &store.Problem{Path: path, Message: fe.Message}
+	return p
 }

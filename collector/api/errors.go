@@ -3,21 +3,14 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
-// errorBody is every error's JSON shape: {"error":{code,message,details}}.
-type errorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Details any    `json:"details,omitempty"`
-	} `json:"error"`
-}
-
-func writeError(w http.ResponseWriter, status int, code, message string, details any) {
-	var b errorBody
-	b.Error.Code, b.Error.Message, b.Error.Details = code, message, details
-	writeJSON(w, status, b)
+// writeError answers {"error":{code,message,details}} with status.
+func writeError(w http.ResponseWriter, status int, code, message string, details []sdk.Problem) {
+	writeJSON(w, status, apiv1.ErrorBody{Error: &apiv1.Error{Code: code, Message: message, Details: details}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

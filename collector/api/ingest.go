@@ -5,20 +5,19 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 
+	"github.com/commandcenter/commandcenter/collector/api/apiv1"
 	"github.com/commandcenter/commandcenter/collector/store"
+	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
-
-var sourceName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 
 // postEvents is push ingest: the whole body is validated first, then stored
 // in one transaction, or nothing is stored.
 func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, tok store.Token) {
 	source := "api"
 	if q := r.URL.Query().Get("source"); q != "" {
-		if !sourceName.MatchString(q) {
-			writeError(w, http.StatusBadRequest, "invalid_source", "source must be lower-case letters, digits, '-' or '_' (at most 32)", nil)
+		if !sdk.ValidSourceName(q) {
+			writeError(w, http.StatusBadRequest, apiv1.CodeInvalidSource, "source must be lower-case letters, digits, '-' or '_' (at most 32)", nil)
 			return
 		}
 		source = "api-" + q
@@ -27,30 +26,30 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, tok store.To
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("body larger than %d bytes; split the batch", s.MaxBodyBytes), nil)
+			writeError(w, http.StatusRequestEntityTooLarge, apiv1.CodeBodyTooLarge, fmt.Sprintf("body larger than %d bytes; split the batch", s.MaxBodyBytes), nil)
 			return
 		}
-		writeError(w, http.StatusBadRequest, "bad_body", "reading body: "+err.Error(), nil)
+		writeError(w, http.StatusBadRequest, apiv1.CodeBadBody, "reading body: "+err.Error(), nil)
 		return
 	}
 	if p := checkJSON(body); p != nil {
-		writeError(w, http.StatusBadRequest, "malformed_json", p.Path+": "+p.Message, []store.Problem{*p})
+		writeError(w, http.StatusBadRequest, apiv1.CodeMalformedJSON, p.Path+": "+p.Message, []sdk.Problem{*p})
 		return
 	}
 	batch, problems := decodeBatch(body)
 	if len(problems) > 0 {
-		writeError(w, http.StatusBadRequest, "invalid_batch", fmt.Sprintf("%d problem(s), first: %s: %s", len(problems), problems[0].Path, problems[0].Message), problems)
+		writeError(w, http.StatusBadRequest, apiv1.CodeInvalidBatch, fmt.Sprintf("%d problem(s), first: %s: %s", len(problems), problems[0].Path, problems[0].Message), problems)
 		return
 	}
 	// A token writes only its own tenant; a missing tenant means the token's.
-	var foreign []store.Problem
+	var foreign []sdk.Problem
 	claim := func(path string, tenant *string) {
 		switch *tenant {
 		case "":
 			*tenant = tok.Tenant
 		case tok.Tenant:
 		default:
-			foreign = append(foreign, store.Problem{Path: path, Message: "this token may only write tenant " + tok.Tenant})
+			foreign = append(foreign, sdk.Problem{Path: path, Message: "this token may only write tenant " + tok.Tenant})
 		}
 	}
 	for i := range batch.Events {
@@ -63,33 +62,33 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, tok store.To
 		claim(fmt.Sprintf("daily_metrics[%d].tenant", i), &batch.DailyMetrics[i].Tenant)
 	}
 	if len(foreign) > 0 {
-		writeError(w, http.StatusForbidden, "wrong_tenant", foreign[0].Path+": "+foreign[0].Message, foreign)
+		writeError(w, http.StatusForbidden, apiv1.CodeWrongTenant, foreign[0].Path+": "+foreign[0].Message, foreign)
 		return
 	}
 	res, err := s.Ingester.Apply(r.Context(), source, batch)
-	var verr *store.ValidationError
+	var verr *sdk.ValidationError
 	switch {
 	case errors.As(err, &verr):
-		writeError(w, http.StatusUnprocessableEntity, "invalid_batch", verr.Error(), verr.Problems)
+		writeError(w, http.StatusUnprocessableEntity, apiv1.CodeInvalidBatch, verr.Error(), verr.Problems)
 		return
 	case errors.Is(err, store.ErrLocked):
 		w.Header().Set("Retry-After", "5")
-		writeError(w, http.StatusServiceUnavailable, "database_locked", "the database is locked by another process; nothing was stored, retry", nil)
+		writeError(w, http.StatusServiceUnavailable, apiv1.CodeDatabaseLocked, "the database is locked by another process; nothing was stored, retry", nil)
 		return
 	case err != nil:
-		writeError(w, http.StatusInternalServerError, "internal", "storing the batch failed; nothing was stored", nil)
+		writeError(w, http.StatusInternalServerError, apiv1.CodeInternal, "storing the batch failed; nothing was stored", nil)
 		return
 	}
 	inserted := 0
 	for _, n := range res.EventsInserted {
 		inserted += n
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"source":        source,
-		"events":        len(batch.Events),
-		"new_events":    inserted,
-		"duplicates":    res.EventsDuplicate,
-		"entities":      res.Entities,
-		"daily_metrics": res.DailyMetrics,
+	writeJSON(w, http.StatusOK, apiv1.PushResponse{
+		Source:       source,
+		Events:       len(batch.Events),
+		NewEvents:    inserted,
+		Duplicates:   res.EventsDuplicate,
+		Entities:     res.Entities,
+		DailyMetrics: res.DailyMetrics,
 	})
 }

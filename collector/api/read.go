@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+	"github.com/commandcenter/commandcenter/collector/business"
 	"github.com/commandcenter/commandcenter/collector/store"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
@@ -17,21 +19,17 @@ type queryError struct{ param, message string }
 
 func (e *queryError) Error() string { return e.param + ": " + e.message }
 
-func badQuery(w http.ResponseWriter, err error) {
-	if qe, ok := err.(*queryError); ok {
-		writeError(w, http.StatusBadRequest, "invalid_parameter", qe.Error(), []store.Problem{{Path: qe.param, Message: qe.message}})
-		return
-	}
-	writeError(w, http.StatusBadRequest, "invalid_parameter", err.Error(), nil)
+func badQuery(w http.ResponseWriter, qe *queryError) {
+	writeError(w, http.StatusBadRequest, apiv1.CodeInvalidParameter, qe.Error(), []sdk.Problem{{Path: qe.param, Message: qe.message}})
 }
 
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
 	s.Logger.Error("serving "+r.URL.Path, "err", err)
-	writeError(w, http.StatusInternalServerError, "internal", "internal error", nil)
+	writeError(w, http.StatusInternalServerError, apiv1.CodeInternal, "internal error", nil)
 }
 
 // limitParam reads ?limit=, default def, at most max.
-func limitParam(r *http.Request, def, max int) (int, error) {
+func limitParam(r *http.Request, def, max int) (int, *queryError) {
 	v := r.URL.Query().Get("limit")
 	if v == "" {
 		return def, nil
@@ -57,22 +55,22 @@ func listParam(r *http.Request, name string) []string {
 
 func (s *Server) getStats(w http.ResponseWriter, r *http.Request, tok store.Token) {
 	now := s.now()
-	all, err := s.Store.QuickStats(r.Context(), tok.Tenant, now, s.UpcomingWindow, nil)
+	all, err := s.Reports.QuickStats(r.Context(), tok.Tenant, now)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	st := all[tok.Tenant]
 	if st == nil {
-		st = store.NewStats(tok.Tenant)
+		st = apiv1.NewStats(tok.Tenant)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"as_of": now.UTC(), "stats": st})
+	writeJSON(w, http.StatusOK, apiv1.StatsResponse{AsOf: now.UTC(), Stats: *st})
 }
 
 func (s *Server) getActivity(w http.ResponseWriter, r *http.Request, tok store.Token) {
-	limit, err := limitParam(r, 50, 500)
-	if err != nil {
-		badQuery(w, err)
+	limit, qe := limitParam(r, 50, 500)
+	if qe != nil {
+		badQuery(w, qe)
 		return
 	}
 	q := store.ActivityQuery{Tenant: tok.Tenant, Limit: limit, Kinds: listParam(r, "kind")}
@@ -83,6 +81,7 @@ func (s *Server) getActivity(w http.ResponseWriter, r *http.Request, tok store.T
 		}
 	}
 	if c := r.URL.Query().Get("cursor"); c != "" {
+		var err error
 		if q.Before, err = strconv.ParseInt(c, 10, 64); err != nil || q.Before < 1 {
 			badQuery(w, &queryError{"cursor", "must be the next_cursor of a previous page"})
 			return
@@ -93,30 +92,26 @@ func (s *Server) getActivity(w http.ResponseWriter, r *http.Request, tok store.T
 		s.internal(w, r, err)
 		return
 	}
-	resp := map[string]any{"events": nonNil(events)}
+	resp := apiv1.ActivityResponse{Events: make([]apiv1.Activity, len(events))}
+	for i, a := range events {
+		resp.Events[i] = apiv1.Activity{ID: a.ID, Source: a.Source, Event: a.Event}
+	}
 	if more {
-		resp["next_cursor"] = strconv.FormatInt(events[len(events)-1].ID, 10)
+		resp.NextCursor = strconv.FormatInt(events[len(events)-1].ID, 10)
 	}
 	writeJSON(w, http.StatusOK, resp)
-}
-
-func nonNil[T any](xs []T) []T {
-	if xs == nil {
-		return []T{}
-	}
-	return xs
 }
 
 func (s *Server) getEntities(w http.ResponseWriter, r *http.Request, tok store.Token) {
 	typ := r.PathValue("type")
 	statuses, ok := sdk.Statuses[typ]
 	if !ok {
-		writeError(w, http.StatusNotFound, "unknown_entity_type", fmt.Sprintf("no entity type %q (one of %s)", typ, strings.Join(sdk.EntityTypes, ", ")), nil)
+		writeError(w, http.StatusNotFound, apiv1.CodeUnknownEntity, fmt.Sprintf("no entity type %q (one of %s)", typ, strings.Join(sdk.EntityTypes, ", ")), nil)
 		return
 	}
-	limit, err := limitParam(r, 100, 1000)
-	if err != nil {
-		badQuery(w, err)
+	limit, qe := limitParam(r, 100, 1000)
+	if qe != nil {
+		badQuery(w, qe)
 		return
 	}
 	q := store.ItemQuery{Tenant: tok.Tenant, Type: typ, Statuses: listParam(r, "status"), After: r.URL.Query().Get("cursor"), Limit: limit + 1, WithAttrs: true}
@@ -131,31 +126,59 @@ func (s *Server) getEntities(w http.ResponseWriter, r *http.Request, tok store.T
 		s.internal(w, r, err)
 		return
 	}
-	resp := map[string]any{}
+	var resp apiv1.EntitiesResponse
 	if len(items) > limit {
 		items = items[:limit]
-		resp["next_cursor"] = items[limit-1].ID
+		resp.NextCursor = items[limit-1].ID
 	}
-	resp["items"] = nonNil(items)
+	resp.Items = make([]apiv1.Entity, len(items))
+	for i, it := range items {
+		resp.Items[i] = apiv1.Entity{Entity: it.Entity, UpdatedAt: it.UpdatedAt}
+	}
 	writeJSON(w, http.StatusOK, resp)
 }
 
 func (s *Server) getPlugins(w http.ResponseWriter, _ *http.Request, _ store.Token) {
-	var plugins any = []any{}
+	resp := apiv1.PluginsResponse{Plugins: []apiv1.PluginStatus{}}
 	if s.Plugins != nil {
-		plugins = s.Plugins.Plugins()
+		resp.Plugins = s.Plugins.Plugins()
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"plugins": plugins})
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) getWorklist(w http.ResponseWriter, r *http.Request, tok store.Token) {
+	items, err := s.Reports.Worklist(r.Context(), tok.Tenant, s.now())
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, apiv1.WorklistResponse{Items: items})
 }
 
 // maxPerformanceDays bounds one performance query.
 const maxPerformanceDays = 366
 
 func (s *Server) getPerformance(w http.ResponseWriter, r *http.Request, tok store.Token) {
+	q, qe := performanceQuery(r, tok.Tenant, s.now())
+	if qe != nil {
+		badQuery(w, qe)
+		return
+	}
+	rows, totals, err := s.Reports.Performance(r.Context(), q)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, apiv1.PerformanceResponse{From: q.From, To: q.To, GroupBy: q.GroupBy, Rows: rows, Totals: totals})
+}
+
+// performanceQuery reads the query parameters of GET performance: the last
+// 30 days by day unless they say otherwise.
+func performanceQuery(r *http.Request, tenant string, now time.Time) (business.PerformanceQuery, *queryError) {
 	qv := r.URL.Query()
-	today := s.now().UTC().Truncate(24 * time.Hour)
-	q := store.PerformanceQuery{
-		Tenant:   tok.Tenant,
+	today := now.UTC().Truncate(24 * time.Hour)
+	q := business.PerformanceQuery{
+		Tenant:   tenant,
 		From:     today.AddDate(0, 0, -29).Format(time.DateOnly),
 		To:       today.Format(time.DateOnly),
 		Platform: qv.Get("platform"),
@@ -163,11 +186,10 @@ func (s *Server) getPerformance(w http.ResponseWriter, r *http.Request, tok stor
 		GroupBy:  qv.Get("group_by"),
 	}
 	if q.GroupBy == "" {
-		q.GroupBy = store.GroupByDay
+		q.GroupBy = apiv1.GroupByDay
 	}
-	if q.GroupBy != store.GroupByDay && q.GroupBy != store.GroupByPlatform && q.GroupBy != store.GroupByCampaign {
-		badQuery(w, &queryError{"group_by", fmt.Sprintf("must be day, platform or campaign, got %q", q.GroupBy)})
-		return
+	if !slices.Contains(apiv1.GroupBys, q.GroupBy) {
+		return q, &queryError{"group_by", fmt.Sprintf("must be day, platform or campaign, got %q", q.GroupBy)}
 	}
 	var from, to time.Time
 	for _, p := range []struct {
@@ -181,33 +203,24 @@ func (s *Server) getPerformance(w http.ResponseWriter, r *http.Request, tok stor
 		}
 		t, err := parseDay(v)
 		if err != nil {
-			badQuery(w, &queryError{p.name, err.Error()})
-			return
+			return q, &queryError{p.name, err.Error()}
 		}
 		*p.dst, *p.t = t.Format(time.DateOnly), t
 	}
 	if to.Before(from) {
-		badQuery(w, &queryError{"to", "must not be before from"})
-		return
+		return q, &queryError{"to", "must not be before from"}
 	}
 	if to.Sub(from) > maxPerformanceDays*24*time.Hour {
-		badQuery(w, &queryError{"to", fmt.Sprintf("range longer than %d days", maxPerformanceDays)})
-		return
+		return q, &queryError{"to", fmt.Sprintf("range longer than %d days", maxPerformanceDays)}
 	}
 	if v := qv.Get("max_cpm"); v != "" {
 		cpm, err := strconv.ParseFloat(v, 64)
 		if err != nil || cpm < 0 {
-			badQuery(w, &queryError{"max_cpm", fmt.Sprintf("must be a number >= 0 (major units), got %q", v)})
-			return
+			return q, &queryError{"max_cpm", fmt.Sprintf("must be a number >= 0 (major units), got %q", v)}
 		}
 		q.MaxCPM = &cpm
 	}
-	rows, err := s.Store.Performance(r.Context(), q)
-	if err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"from": q.From, "to": q.To, "group_by": q.GroupBy, "rows": nonNil(rows), "totals": totals(rows)})
+	return q, nil
 }
 
 // parseDay accepts a date (2026-11-20) or an RFC 3339 time, as Grafana
@@ -223,31 +236,4 @@ func parseDay(v string) (time.Time, error) {
 		return time.UnixMilli(ms).UTC().Truncate(24 * time.Hour), nil
 	}
 	return time.Time{}, fmt.Errorf("must be a date (2026-11-20), an RFC 3339 time or Unix milliseconds, got %q", v)
-}
-
-// totals sums rows per currency (integers first, ratios last).
-func totals(rows []store.PerformanceRow) []store.PerformanceRow {
-	by := map[string]*store.PerformanceRow{}
-	var order []string
-	for _, r := range rows {
-		t := by[r.Currency]
-		if t == nil {
-			t = &store.PerformanceRow{Group: "total", Currency: r.Currency, Cost: sdk.Money{Currency: r.Currency}, Revenue: sdk.Money{Currency: r.Currency}}
-			by[r.Currency] = t
-			order = append(order, r.Currency)
-		}
-		t.Impressions += r.Impressions
-		t.Views += r.Views
-		t.Clicks += r.Clicks
-		t.Likes += r.Likes
-		t.Comments += r.Comments
-		t.Shares += r.Shares
-		t.Cost.Minor += r.Cost.Minor
-		t.Revenue.Minor += r.Revenue.Minor
-	}
-	out := []store.PerformanceRow{}
-	for _, c := range order {
-		out = append(out, by[c].Ratios())
-	}
-	return out
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/commandcenter/commandcenter/collector/api/apiv1"
 	"github.com/commandcenter/commandcenter/collector/store"
 )
 
@@ -42,8 +43,8 @@ func (s *Server) getStream(w http.ResponseWriter, r *http.Request, tok store.Tok
 				continue
 			}
 			id++
-			data, _ := json.Marshal(map[string]any{"source": c.Source, "events": c.Events, "at": c.At})
-			fmt.Fprintf(w, "id: %d\nevent: change\ndata: %s\n\n", id, data)
+			data, _ := json.Marshal(apiv1.Change{Source: c.Source, Events: c.Events, At: c.At})
+			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", id, apiv1.StreamEventChange, data)
 		}
 		if err := rc.Flush(); err != nil {
 			return

@@ -4,21 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"strings"
 	"time"
+
+	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
-// Activity is one event of the activity feed.
+// Activity is one stored event: its id in the feed, the source that sent
+// it, and the event.
 type Activity struct {
-	ID         int64           `json:"id"`
-	Source     string          `json:"source"`
-	Key        string          `json:"key"`
-	Tenant     string          `json:"tenant"`
-	Kind       string          `json:"kind"`
-	EntityType string          `json:"entity_type,omitempty"`
-	EntityID   string          `json:"entity_id,omitempty"`
-	OccurredAt time.Time       `json:"occurred_at"`
-	Attrs      json.RawMessage `json:"attrs,omitempty"`
+	ID     int64
+	Source string
+	sdk.Event
 }
 
 // ActivityQuery pages through a tenant's events, newest first.
@@ -35,12 +31,7 @@ type ActivityQuery struct {
 func (s *Store) Activity(ctx context.Context, q ActivityQuery) ([]Activity, bool, error) {
 	var w where
 	w.add("tenant = ?", q.Tenant)
-	if len(q.Kinds) > 0 {
-		w.conds = append(w.conds, "kind IN (?"+strings.Repeat(",?", len(q.Kinds)-1)+")")
-		for _, k := range q.Kinds {
-			w.args = append(w.args, k)
-		}
-	}
+	w.addIn("kind", q.Kinds)
 	if q.Before > 0 {
 		w.add("id < ?", q.Before)
 	}
@@ -59,7 +50,7 @@ func (s *Store) Activity(ctx context.Context, q ActivityQuery) ([]Activity, bool
 		var a Activity
 		var occurred int64
 		var attrs sql.NullString
-		if err := rows.Scan(&a.ID, &a.Source, &a.Key, &a.Tenant, &a.Kind, &a.EntityType, &a.EntityID, &occurred, &attrs); err != nil {
+		if err := rows.Scan(&a.ID, &a.Source, &a.Key, &a.Tenant, &a.Kind, &a.Entity.Type, &a.Entity.ID, &occurred, &attrs); err != nil {
 			return nil, false, err
 		}
 		a.OccurredAt = time.UnixMilli(occurred).UTC()

@@ -33,31 +33,30 @@ type Change struct {
 	At      time.Time      `json:"at"`
 }
 
-// statusEvents maps an entity type and its new status to the event the
-// store records when an upsert moves an entity into that status.
-var statusEvents = map[string]map[string]string{
-	sdk.EntityCampaign:   {"active": sdk.KindCampaignStarted, "ended": sdk.KindCampaignEnded},
-	sdk.EntityInfluencer: {"active": sdk.KindInfluencerSignedUp},
-	sdk.EntityContract:   {"pending_signature": sdk.KindContractSent, "signed": sdk.KindContractSigned},
-	sdk.EntityPayment:    {"open": sdk.KindPaymentCreated, "paid": sdk.KindPaymentPaid},
-	sdk.EntityVideo: {
-		"scheduled": sdk.KindVideoScheduled, "uploaded": sdk.KindVideoUploaded,
-		"submitted": sdk.KindVideoSubmitted, "approved": sdk.KindVideoApproved,
-		"rejected": sdk.KindVideoRejected, "published": sdk.KindVideoPublished,
-	},
+// Rules are the business rules the store applies inside each batch's
+// transaction, so what they derive is stored with the batch or not at all.
+// collector/business implements them; nil Rules derive nothing.
+type Rules interface {
+	// StatusEvent is the event kind recorded when an upsert moves an entity
+	// of type entityType into status, or "" for none.
+	StatusEvent(entityType, status string) string
+	// MilestoneViews are the view thresholds, ascending, whose first
+	// crossing by a campaign's or a video's total views records one
+	// milestone.reached event.
+	MilestoneViews() []int64
 }
 
 // Apply validates b and stores it, with source's new cursor (b.Cursor, when
 // set), in one transaction: either all of it is stored or none of it.
 func (s *Store) Apply(ctx context.Context, source string, b *sdk.Batch) (Result, error) {
-	if err := Validate(b); err != nil {
+	if err := sdk.Validate(b); err != nil {
 		return Result{}, err
 	}
 	res := Result{EventsInserted: map[string]int{}}
 	tenants := map[string]bool{}
 	now := s.opts.Now()
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		a := applier{tx: tx, source: source, now: now, res: &res, tenants: tenants, thresholds: s.opts.MilestoneViews}
+		a := applier{tx: tx, source: source, now: now, res: &res, tenants: tenants, rules: s.opts.Rules}
 		defer a.close()
 		if err := a.prepare(ctx); err != nil {
 			return err
@@ -108,12 +107,12 @@ func (s *Store) Cursor(ctx context.Context, source string) (string, error) {
 
 // applier holds one transaction's prepared statements.
 type applier struct {
-	tx         *sql.Tx
-	source     string
-	now        time.Time
-	res        *Result
-	tenants    map[string]bool
-	thresholds []int64
+	tx      *sql.Tx
+	source  string
+	now     time.Time
+	res     *Result
+	tenants map[string]bool
+	rules   Rules
 
 	insertEvent, selectStatus, upsertEntity, upsertMetric, upsertScraper *sql.Stmt
 	// campaigns and videos whose views changed, for milestone checks.
@@ -207,11 +206,7 @@ func (a *applier) scraperStat(ctx context.Context, e *sdk.Event) error {
 	switch e.Kind {
 	case sdk.KindScraperRun:
 		lastRun = at
-		var run struct {
-			Status string `json:"status"`
-		}
-		_ = json.Unmarshal(e.Attrs, &run) // attrs were validated as an object or empty
-		if run.Status == "failed" {
+		if e.ScraperRunFailed() {
 			failed = 1
 		} else {
 			ok, lastSuccess = 1, at
@@ -254,11 +249,11 @@ func (a *applier) entity(ctx context.Context, e *sdk.Entity) error {
 	}
 	a.res.Entities++
 	a.tenants[e.Tenant] = true
-	if !isNew && oldStatus == e.Status {
+	if (!isNew && oldStatus == e.Status) || a.rules == nil {
 		return nil
 	}
-	kind, ok := statusEvents[e.Type][e.Status]
-	if !ok {
+	kind := a.rules.StatusEvent(e.Type, e.Status)
+	if kind == "" {
 		return nil
 	}
 	// Keyed by the status and when it began, so re-sending the same state
@@ -273,26 +268,18 @@ func (a *applier) entity(ctx context.Context, e *sdk.Entity) error {
 	})
 }
 
+// statusAttrs describe a derived status event: the new status, the one
+// before it, and what the entity is.
 func statusAttrs(e *sdk.Entity, from string) []byte {
-	var b strings.Builder
-	b.WriteString(`{"status":` + quote(e.Status))
-	if from != "" {
-		b.WriteString(`,"from":` + quote(from))
-	}
-	if e.Name != "" {
-		b.WriteString(`,"name":` + quote(e.Name))
-	}
-	if e.Campaign != "" {
-		b.WriteString(`,"campaign":` + quote(e.Campaign))
-	}
-	if e.Influencer != "" {
-		b.WriteString(`,"influencer":` + quote(e.Influencer))
-	}
-	if e.Amount != nil {
-		fmt.Fprintf(&b, `,"amount":{"minor":%d,"currency":%s}`, e.Amount.Minor, quote(e.Amount.Currency))
-	}
-	b.WriteString("}")
-	return []byte(b.String())
+	b, _ := json.Marshal(struct {
+		Status     string     `json:"status"`
+		From       string     `json:"from,omitempty"`
+		Name       string     `json:"name,omitempty"`
+		Campaign   string     `json:"campaign,omitempty"`
+		Influencer string     `json:"influencer,omitempty"`
+		Amount     *sdk.Money `json:"amount,omitempty"`
+	}{e.Status, from, e.Name, e.Campaign, e.Influencer, e.Amount})
+	return b
 }
 
 func (a *applier) dailyMetric(ctx context.Context, m *sdk.DailyMetric) error {
@@ -350,6 +337,9 @@ func (a *applier) afterMetrics(ctx context.Context) error {
 			return err
 		}
 	}
+	if a.rules == nil {
+		return nil
+	}
 	if err := a.milestones(ctx, sdk.EntityCampaign, `SELECT coalesce(sum(views), 0) FROM campaign_totals WHERE tenant = ? AND campaign = ?`, a.campaigns); err != nil {
 		return err
 	}
@@ -362,7 +352,7 @@ func (a *applier) milestones(ctx context.Context, entityType, query string, keys
 		if err := a.tx.QueryRowContext(ctx, query, k[0], k[1]).Scan(&views); err != nil {
 			return err
 		}
-		for _, threshold := range a.thresholds {
+		for _, threshold := range a.rules.MilestoneViews() {
 			if views < threshold {
 				break
 			}

@@ -28,6 +28,17 @@ func (w *where) addIf(cond, v string) {
 	}
 }
 
+// addIn adds "column IN (...)" when values is not empty.
+func (w *where) addIn(column string, values []string) {
+	if len(values) == 0 {
+		return
+	}
+	w.conds = append(w.conds, column+" IN (?"+strings.Repeat(",?", len(values)-1)+")")
+	for _, v := range values {
+		w.args = append(w.args, v)
+	}
+}
+
 func (w *where) String() string {
 	if len(w.conds) == 0 {
 		return ""
@@ -70,12 +81,7 @@ func (s *Store) EachItem(ctx context.Context, q ItemQuery, fn func(*Item) error)
 	var w where
 	w.addIf("type = ?", q.Type)
 	w.addIf("tenant = ?", q.Tenant)
-	if len(q.Statuses) > 0 {
-		w.conds = append(w.conds, "status IN (?"+strings.Repeat(",?", len(q.Statuses)-1)+")")
-		for _, st := range q.Statuses {
-			w.args = append(w.args, st)
-		}
-	}
+	w.addIn("status", q.Statuses)
 	w.addIf("id > ?", q.After)
 	attrs := "NULL"
 	if q.WithAttrs {
@@ -128,9 +134,11 @@ type StatusCount struct {
 	Count                int64
 }
 
-// StatusCounts counts entities by tenant, type and status (tenant "" = all).
-func (s *Store) StatusCounts(ctx context.Context, tenant string) ([]StatusCount, error) {
+// StatusCounts counts entities of the given types (none: every type) by
+// tenant, type and status (tenant "" = all).
+func (s *Store) StatusCounts(ctx context.Context, tenant string, types ...string) ([]StatusCount, error) {
 	var w where
+	w.addIn("type", types)
 	w.addIf("tenant = ?", tenant)
 	rows, err := s.read.QueryContext(ctx, `SELECT tenant, type, status, count(*) FROM entities`+w.String()+
 		` GROUP BY tenant, type, status ORDER BY tenant, type, status`, w.args...)

@@ -1,6 +1,9 @@
 // Package store keeps commandcenter's data in SQLite: events, entity states,
-// daily metrics, plugin cursors and API tokens. One call, Apply, stores a
-// source's batch and its cursor in a single transaction.
+// daily metrics and their rollups, plugin cursors and API tokens. It is SQL
+// and transactions only: one call, Apply, validates a source's batch
+// (sdk.Validate) and stores it with its cursor, and with what the business
+// Rules derive from it, in a single transaction; the rest are queries that
+// stream rows to collector/business.
 package store
 
 import (
@@ -13,7 +16,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,15 +33,12 @@ type Options struct {
 	// BusyTimeout is how long a write waits for a lock held by another
 	// process before failing with ErrLocked. Default 5s.
 	BusyTimeout time.Duration
-	// MilestoneViews are the view thresholds whose crossing emits a
-	// milestone.reached event. Default 10k, 100k, 1M, 10M.
-	MilestoneViews []int64
+	// Rules derive status-change events and milestones as batches are
+	// stored (collector/business); nil derives nothing.
+	Rules Rules
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
-
-// DefaultMilestoneViews are the view thresholds used when none are set.
-var DefaultMilestoneViews = []int64{10_000, 100_000, 1_000_000, 10_000_000}
 
 // ErrLocked is returned when another process holds the database lock for
 // longer than the busy timeout. The write did not happen; retry later.
@@ -62,11 +61,6 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.BusyTimeout == 0 {
 		opts.BusyTimeout = 5 * time.Second
 	}
-	if opts.MilestoneViews == nil {
-		opts.MilestoneViews = DefaultMilestoneViews
-	}
-	// Milestone derivation stops at the first threshold not reached.
-	opts.MilestoneViews = slices.Sorted(slices.Values(opts.MilestoneViews))
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
 // Token scopes, each including the ones before it: read < ingest < admin.
@@ -48,13 +50,15 @@ var tokenEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 // CreateToken stores a new token and returns it with its secret, which is
 // shown once and cannot be recovered. ttl 0 means it never expires.
 func (s *Store) CreateToken(ctx context.Context, tenant, scope, description string, ttl time.Duration) (Token, string, error) {
-	var c checker
-	c.tenant("tenant", tenant)
-	if _, ok := scopeRank[scope]; !ok {
-		c.add("scope", "must be read, ingest or admin, got %q", scope)
+	var problems []sdk.Problem
+	if p := sdk.CheckTenant("tenant", tenant); p != nil {
+		problems = append(problems, *p)
 	}
-	if len(c.problems) > 0 {
-		return Token{}, "", &ValidationError{Problems: c.problems}
+	if _, ok := scopeRank[scope]; !ok {
+		problems = append(problems, sdk.Problem{Path: "scope", Message: fmt.Sprintf("must be read, ingest or admin, got %q", scope)})
+	}
+	if len(problems) > 0 {
+		return Token{}, "", &sdk.ValidationError{Problems: problems}
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {

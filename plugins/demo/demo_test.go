@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/commandcenter/commandcenter/collector/store"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
@@ -90,35 +89,57 @@ func TestWorldHasEveryStateTheDashboardsShow(t *testing.T) {
 }
 
 func TestBatchesAreValidAndCPMsBelievable(t *testing.T) {
-	st, err := store.Open(t.TempDir()+"/demo.db", store.Options{Now: func() time.Time { return start }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	src := configured(t, pinned)
+	// The last value of each daily metric, as the store's upsert keeps it.
+	latest := map[string]sdk.DailyMetric{}
 	cursor := ""
 	for range 3 {
 		for _, b := range collect(t, src, cursor) {
-			if _, err := st.Apply(context.Background(), "demo", &b); err != nil {
-				t.Fatal(err)
+			if err := sdk.Validate(&b); err != nil {
+				t.Fatalf("batch %s: %v", b.Cursor, err)
+			}
+			for _, m := range b.DailyMetrics {
+				latest[strings.Join([]string{m.Tenant, m.Campaign, m.Influencer, m.Video, m.Platform, m.Day}, "/")] = m
 			}
 			cursor = b.Cursor
 		}
 	}
-	rows, err := st.Performance(context.Background(), store.PerformanceQuery{Tenant: "acme-cosmetics",
-		From: start.AddDate(0, 0, -90).Format(time.DateOnly), To: start.Format(time.DateOnly), GroupBy: store.GroupByPlatform})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) != 3 {
-		t.Fatalf("platforms = %+v", rows)
-	}
-	for _, r := range rows {
-		if r.CPM == nil || *r.CPM < 3 || *r.CPM > 30 {
-			t.Errorf("%s CPM %v outside 3-30", r.Group, r.CPM)
+	// CPM per platform over the backfilled history of one tenant: cost per
+	// thousand impressions, or views where a platform reports none.
+	type sums struct{ costMinor, impressions, views int64 }
+	by := map[string]*sums{}
+	from := start.AddDate(0, 0, -90).Format(time.DateOnly)
+	for _, m := range latest {
+		if m.Tenant != "acme-cosmetics" || m.Day < from || m.Day > start.Format(time.DateOnly) {
+			continue
 		}
-		if (r.Group == "youtube") != (r.CPMBasis == "views") {
-			t.Errorf("%s CPM basis %s", r.Group, r.CPMBasis)
+		if by[m.Platform] == nil {
+			by[m.Platform] = &sums{}
+		}
+		s := by[m.Platform]
+		s.impressions += m.Impressions
+		s.views += m.Views
+		if m.Cost != nil {
+			if m.Cost.Currency != "EUR" {
+				t.Fatalf("cost in %s", m.Cost.Currency)
+			}
+			s.costMinor += m.Cost.Minor
+		}
+	}
+	if len(by) != 3 {
+		t.Fatalf("platforms = %v", by)
+	}
+	for platform, s := range by {
+		basis := s.impressions
+		if basis == 0 {
+			basis = s.views
+		}
+		cpm := float64(s.costMinor) / 100 * 1000 / float64(basis)
+		if cpm < 3 || cpm > 30 {
+			t.Errorf("%s CPM %v outside 3-30", platform, cpm)
+		}
+		if (platform == "youtube") != (s.impressions == 0) {
+			t.Errorf("%s reports %d impressions: only YouTube reports views alone", platform, s.impressions)
 		}
 	}
 }

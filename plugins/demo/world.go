@@ -271,7 +271,7 @@ func (w *world) metricFor(v *sdk.Entity, d time.Time, rng *rand.Rand) sdk.DailyM
 	views := w.viewsOn(key, d, rng)
 	currency := w.currency(v.Tenant)
 	m := sdk.DailyMetric{Tenant: v.Tenant, Campaign: v.Campaign, Influencer: v.Influencer, Video: v.ID, Platform: v.Platform,
-		Day: d.Format(time.DateOnly), Views: views}
+		Day: d.Format(time.DateOnly), Counts: sdk.Counts{Views: views}}
 	basis := views
 	if v.Platform != "youtube" { // YouTube reports views only; CPM is then per view
 		m.Impressions = int64(float64(views) * (1.4 + 0.4*rng.Float64()))

@@ -94,8 +94,8 @@ func batchFromPB(b *pb.Batch) Batch {
 	for i, m := range b.DailyMetrics {
 		out.DailyMetrics[i] = DailyMetric{
 			Tenant: m.Tenant, Campaign: m.Campaign, Influencer: m.Influencer, Video: m.Video,
-			Platform: m.Platform, Day: m.Day, Impressions: m.Impressions, Views: m.Views,
-			Clicks: m.Clicks, Likes: m.Likes, Comments: m.Comments, Shares: m.Shares,
+			Platform: m.Platform, Day: m.Day, Counts: Counts{Impressions: m.Impressions, Views: m.Views,
+				Clicks: m.Clicks, Likes: m.Likes, Comments: m.Comments, Shares: m.Shares},
 			Cost: moneyFromPB(m.Cost), Revenue: moneyFromPB(m.Revenue),
 		}
 	}

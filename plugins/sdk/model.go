@@ -36,7 +36,7 @@ type Event struct {
 	Key        string          `json:"key"`
 	Tenant     string          `json:"tenant"`
 	Kind       string          `json:"kind"`
-	Entity     EntityRef       `json:"entity"`
+	Entity     EntityRef       `json:"entity,omitzero"`
 	OccurredAt time.Time       `json:"occurred_at"`
 	Attrs      json.RawMessage `json:"attrs,omitempty"`
 }
@@ -61,20 +61,51 @@ type Entity struct {
 // or video) on one platform on one UTC day. It is upserted by
 // (tenant, campaign, influencer, video, platform, day).
 type DailyMetric struct {
-	Tenant      string `json:"tenant"`
-	Campaign    string `json:"campaign"`
-	Influencer  string `json:"influencer,omitempty"`
-	Video       string `json:"video,omitempty"`
-	Platform    string `json:"platform"`
-	Day         string `json:"day"`
-	Impressions int64  `json:"impressions"`
-	Views       int64  `json:"views"`
-	Clicks      int64  `json:"clicks"`
-	Likes       int64  `json:"likes"`
-	Comments    int64  `json:"comments"`
-	Shares      int64  `json:"shares"`
-	Cost        *Money `json:"cost,omitempty"`
-	Revenue     *Money `json:"revenue,omitempty"`
+	Tenant     string `json:"tenant"`
+	Campaign   string `json:"campaign"`
+	Influencer string `json:"influencer,omitempty"`
+	Video      string `json:"video,omitempty"`
+	Platform   string `json:"platform"`
+	Day        string `json:"day"`
+	Counts
+	Cost    *Money `json:"cost,omitempty"`
+	Revenue *Money `json:"revenue,omitempty"`
+}
+
+// Counts are a daily metric's counters. They are the one list of them: the
+// API's performance rows and every total embed this type, and sums go
+// through Add.
+type Counts struct {
+	Impressions int64 `json:"impressions"`
+	Views       int64 `json:"views"`
+	Clicks      int64 `json:"clicks"`
+	Likes       int64 `json:"likes"`
+	Comments    int64 `json:"comments"`
+	Shares      int64 `json:"shares"`
+}
+
+// Add adds o to c.
+func (c *Counts) Add(o Counts) {
+	c.Impressions += o.Impressions
+	c.Views += o.Views
+	c.Clicks += o.Clicks
+	c.Likes += o.Likes
+	c.Comments += o.Comments
+	c.Shares += o.Shares
+}
+
+// Engagements are likes, comments and shares together.
+func (c Counts) Engagements() int64 { return c.Likes + c.Comments + c.Shares }
+
+// fields names each counter, for validation.
+func (c *Counts) fields() []namedCount {
+	return []namedCount{{"impressions", c.Impressions}, {"views", c.Views}, {"clicks", c.Clicks},
+		{"likes", c.Likes}, {"comments", c.Comments}, {"shares", c.Shares}}
+}
+
+type namedCount struct {
+	name string
+	v    int64
 }
 
 // Entity types the store knows.
@@ -132,4 +163,21 @@ var Statuses = map[string][]string{
 	EntityPayment:       {"open", "paid", "cancelled"},
 	EntityVideo:         {"scheduled", "uploaded", "submitted", "approved", "rejected", "published"},
 	EntityScraperTarget: {"ok", "error", "disabled"},
+}
+
+// Outcomes of a scraper.run event, in its attrs: {"status":"ok"} or
+// {"status":"failed"}.
+const (
+	ScraperRunOK     = "ok"
+	ScraperRunFailed = "failed"
+)
+
+// ScraperRunFailed reports whether a scraper.run event's attrs say the run
+// failed; any other run counts as a success.
+func (e *Event) ScraperRunFailed() bool {
+	var run struct {
+		Status string `json:"status"`
+	}
+	_ = json.Unmarshal(e.Attrs, &run) // attrs are validated as an object or empty
+	return run.Status == ScraperRunFailed
 }

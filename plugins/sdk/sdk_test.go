@@ -25,14 +25,14 @@ func TestDecodeStrictNamesTheField(t *testing.T) {
 	}
 	for _, tc := range cases {
 		var c cfg
-		fe := DecodeStrict([]byte(tc.in), &c)
-		if fe == nil || fe.Field != tc.field || !strings.Contains(fe.Message, tc.msg) {
-			t.Errorf("%s: got %+v, want field %q message containing %q", tc.in, fe, tc.field, tc.msg)
+		p := DecodeStrict([]byte(tc.in), &c)
+		if p == nil || p.Path != tc.field || !strings.Contains(p.Message, tc.msg) {
+			t.Errorf("%s: got %+v, want path %q message containing %q", tc.in, p, tc.field, tc.msg)
 		}
 	}
 	var ok cfg
-	if fe := DecodeStrict([]byte(`{"count":3,"money":{"minor":5,"currency":"EUR"}}`), &ok); fe != nil || ok.Count != 3 {
-		t.Fatalf("%+v %+v", fe, ok)
+	if p := DecodeStrict([]byte(`{"count":3,"money":{"minor":5,"currency":"EUR"}}`), &ok); p != nil || ok.Count != 3 {
+		t.Fatalf("%+v %+v", p, ok)
 	}
 }
 

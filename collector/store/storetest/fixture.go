@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commandcenter/commandcenter/collector/business"
 	"github.com/commandcenter/commandcenter/collector/store"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
@@ -56,10 +57,10 @@ func Batch(now time.Time) sdk.Batch {
 		},
 		DailyMetrics: []sdk.DailyMetric{
 			{Tenant: "acme", Campaign: "summer", Video: "v-live", Influencer: "luna", Platform: "tiktok", Day: day(-2),
-				Impressions: 200000, Views: 120000, Clicks: 2000, Likes: 9000, Comments: 300, Shares: 700, Cost: eur(180000), Revenue: eur(400000)},
+				Counts: sdk.Counts{Impressions: 200000, Views: 120000, Clicks: 2000, Likes: 9000, Comments: 300, Shares: 700}, Cost: eur(180000), Revenue: eur(400000)},
 			{Tenant: "acme", Campaign: "summer", Video: "v-live", Influencer: "luna", Platform: "tiktok", Day: day(-1),
-				Impressions: 100000, Views: 60000, Clicks: 900, Likes: 4000, Comments: 100, Shares: 200, Cost: eur(90000), Revenue: eur(100000)},
-			{Tenant: "acme", Campaign: "winter", Platform: "youtube", Day: day(-4), Views: 50000, Clicks: 500, Cost: eur(75000), Revenue: eur(50000)},
+				Counts: sdk.Counts{Impressions: 100000, Views: 60000, Clicks: 900, Likes: 4000, Comments: 100, Shares: 200}, Cost: eur(90000), Revenue: eur(100000)},
+			{Tenant: "acme", Campaign: "winter", Platform: "youtube", Day: day(-4), Counts: sdk.Counts{Views: 50000, Clicks: 500}, Cost: eur(75000), Revenue: eur(50000)},
 		},
 		Events: []sdk.Event{
 			{Key: "s1", Tenant: "acme", Kind: sdk.KindScraperRun, Entity: target("tiktok-views"), OccurredAt: now.Add(-3 * time.Hour), Attrs: []byte(`{"status":"ok"}`)},
@@ -74,12 +75,16 @@ func Batch(now time.Time) sdk.Batch {
 }
 
 // Open returns a store in a temporary directory holding the fixture, with
-// its clock at Now. opts, if given, tune the store (its clock is always Now).
+// its clock at Now and the business derivations. opts, if given, tune the
+// store (its clock is always Now).
 func Open(t testing.TB, opts ...store.Options) *store.Store {
 	t.Helper()
-	var o store.Options
+	o := store.Options{Rules: business.NewDerivations()}
 	if len(opts) > 0 {
 		o = opts[0]
+		if o.Rules == nil {
+			o.Rules = business.NewDerivations()
+		}
 	}
 	o.Now = func() time.Time { return Now }
 	st, err := store.Open(filepath.Join(t.TempDir(), "fixture.db"), o)

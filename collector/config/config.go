@@ -1,4 +1,8 @@
-package collector
+// Package config is commandcenter's one YAML configuration: its types, every
+// default (in ApplyDefaults, the one place they live), and validation that
+// reports every problem at once with its path (plugins[2].interval: …).
+// Values may name environment variables as ${VAR}, for secrets.
+package config
 
 import (
 	"bytes"
@@ -14,6 +18,8 @@ import (
 
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
+
+	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
 // Config is commandcenter's one YAML file. Every field has a default, so an
@@ -26,22 +32,22 @@ type Config struct {
 	// Retention is how long events are kept; 0 keeps them forever.
 	Retention model.Duration `yaml:"retention"`
 	// LogLevel is debug, info, warn or error.
-	LogLevel string         `yaml:"log_level"`
-	Exporter ExporterConfig `yaml:"exporter"`
-	API      APIConfig      `yaml:"api"`
-	Plugins  []PluginConfig `yaml:"plugins"`
+	LogLevel string   `yaml:"log_level"`
+	Exporter Exporter `yaml:"exporter"`
+	API      API      `yaml:"api"`
+	Plugins  []Plugin `yaml:"plugins"`
 }
 
-// ExporterConfig tunes /metrics.
-type ExporterConfig struct {
+// Exporter tunes /metrics.
+type Exporter struct {
 	// UpcomingWindow is how far ahead a scheduled video counts as upcoming.
 	UpcomingWindow model.Duration `yaml:"upcoming_window"`
 	// ContractExpiredLookback keeps expiry series of contracts that expired
 	// this recently, so "expired while active" alerts can see them.
 	ContractExpiredLookback model.Duration `yaml:"contract_expired_lookback"`
 	// RefreshInterval bounds how often business metrics are recomputed
-	// after the store changes; they are also recomputed at least this
-	// often times 15 so time-based counts (overdue) stay current.
+	// after the store changes; they are also recomputed at least every
+	// MaxAge() so time-based counts (overdue) stay current.
 	RefreshInterval model.Duration `yaml:"refresh_interval"`
 	// PushURL, when set, pushes every metric to this VictoriaMetrics (or
 	// Prometheus-compatible import) URL every PushInterval.
@@ -49,14 +55,18 @@ type ExporterConfig struct {
 	PushInterval model.Duration `yaml:"push_interval"`
 }
 
-// APIConfig tunes the HTTP API.
-type APIConfig struct {
+// MaxAge is how old business metrics may get without a store change: 15
+// refresh intervals.
+func (e Exporter) MaxAge() time.Duration { return 15 * time.Duration(e.RefreshInterval) }
+
+// API tunes the HTTP API.
+type API struct {
 	// MaxBodyBytes bounds a POST body.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 }
 
-// PluginConfig is one source plugin.
-type PluginConfig struct {
+// Plugin is one source plugin.
+type Plugin struct {
 	// Name is the source's name: it labels metrics and owns the cursor.
 	Name string `yaml:"name"`
 	// Builtin names a plugin compiled into commandcenter (run as
@@ -88,8 +98,9 @@ const (
 // DatabasePath is where the SQLite file lives.
 func (c *Config) DatabasePath() string { return filepath.Join(c.DataDir, "commandcenter.db") }
 
-// applyDefaults fills every unset field. It is the one place defaults live.
-func (c *Config) applyDefaults() {
+// ApplyDefaults fills every unset field, the plugins' included. It is the
+// one place defaults live; applying them twice changes nothing.
+func (c *Config) ApplyDefaults() {
 	setDefault(&c.Listen, DefaultListen)
 	setDefault(&c.DataDir, DefaultDataDir)
 	setDefault(&c.LogLevel, "info")
@@ -119,8 +130,7 @@ func setDefault[T comparable](field *T, v T) {
 }
 
 var (
-	pluginName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
-	sha256Hex  = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
 // Validate reports every problem at once, each with its field path.
@@ -148,7 +158,7 @@ func (c *Config) Validate(builtins []string) error {
 	seen := map[string]int{}
 	for i, p := range c.Plugins {
 		path := fmt.Sprintf("plugins[%d]", i)
-		if !pluginName.MatchString(p.Name) {
+		if !sdk.ValidSourceName(p.Name) {
 			bad(path+".name", "must be lower-case letters, digits, '-' or '_' (at most 32), got %q", p.Name)
 		}
 		if j, dup := seen[p.Name]; dup {
@@ -184,10 +194,10 @@ func (c *Config) Validate(builtins []string) error {
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// ParseConfig reads YAML, replaces ${VAR} in values with the environment's
+// Parse reads YAML, replaces ${VAR} in values with the environment's
 // value (for secrets; comments are left alone), applies defaults and
 // validates.
-func ParseConfig(data []byte, builtins []string) (*Config, error) {
+func Parse(data []byte, builtins []string) (*Config, error) {
 	var c Config
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -210,7 +220,7 @@ func ParseConfig(data []byte, builtins []string) (*Config, error) {
 			return nil, fmt.Errorf("parsing config: %w", err)
 		}
 	}
-	c.applyDefaults()
+	c.ApplyDefaults()
 	if err := c.Validate(builtins); err != nil {
 		return nil, err
 	}
@@ -233,29 +243,29 @@ func expandEnv(n *yaml.Node, missing *[]string) {
 	}
 }
 
-// LoadConfig reads and parses the config file at path.
-func LoadConfig(path string, builtins []string) (*Config, error) {
+// Load reads and parses the config file at path.
+func Load(path string, builtins []string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	c, err := ParseConfig(data, builtins)
+	c, err := Parse(data, builtins)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
 }
 
-// DefaultConfig is the config used with no file.
-func DefaultConfig() *Config {
+// Default is the config used with no file: every default.
+func Default() *Config {
 	var c Config
-	c.applyDefaults()
+	c.ApplyDefaults()
 	return &c
 }
 
-// PluginConfigJSON is the plugin's config block as the JSON its Configure
+// PluginJSON is the plugin's config block as the JSON its Configure
 // receives.
-func (p *PluginConfig) PluginConfigJSON() ([]byte, error) {
+func (p *Plugin) ConfigJSON() ([]byte, error) {
 	if p.Config == nil {
 		return []byte("{}"), nil
 	}

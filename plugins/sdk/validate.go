@@ -1,4 +1,4 @@
-package store
+package sdk
 
 import (
 	"encoding/json"
@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
 // MaxBatchItems bounds one batch; larger ones are rejected whole.
@@ -58,9 +56,24 @@ var (
 	tenantPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
 	namespacedKind  = regexp.MustCompile(`^x\.[a-z0-9_-]+\.[a-z0-9_.-]+$`)
-	knownKinds      = toSet(sdk.Kinds)
-	knownEntities   = toSet(sdk.EntityTypes)
+	sourceName      = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+	knownKinds      = toSet(Kinds)
+	knownEntities   = toSet(EntityTypes)
 )
+
+// ValidSourceName reports whether name may name a source (a plugin in the
+// config, or ?source= of the push API): a lower-case letter, then up to 31
+// lower-case letters, digits, '-' or '_'. Events are unique per source.
+func ValidSourceName(name string) bool { return sourceName.MatchString(name) }
+
+// CheckTenant returns the problem with tenant id t at path, or nil when it
+// is well formed.
+func CheckTenant(path, t string) *Problem {
+	if tenantPattern.MatchString(t) {
+		return nil
+	}
+	return &Problem{Path: path, Message: fmt.Sprintf("must be 1-64 letters, digits, '_', '.' or '-', got %q", t)}
+}
 
 func toSet(xs []string) map[string]bool {
 	m := make(map[string]bool, len(xs))
@@ -89,8 +102,8 @@ func (c *checker) id(path, v string) {
 }
 
 func (c *checker) tenant(path, v string) {
-	if !tenantPattern.MatchString(v) {
-		c.add(path, "must be 1-64 letters, digits, '_', '.' or '-', got %q", v)
+	if p := CheckTenant(path, v); p != nil {
+		c.problems = append(c.problems, *p)
 	}
 }
 
@@ -103,7 +116,7 @@ func (c *checker) attrs(path string, v json.RawMessage) {
 	}
 }
 
-func (c *checker) money(path string, m *sdk.Money) {
+func (c *checker) money(path string, m *Money) {
 	if m == nil {
 		return
 	}
@@ -121,8 +134,10 @@ func (c *checker) nonNegative(path string, v int64) {
 	}
 }
 
-// Validate checks a whole batch and reports every problem at once.
-func Validate(b *sdk.Batch) error {
+// Validate checks a whole batch and reports every problem at once, as a
+// *ValidationError. The host runs it on every batch before storing any of
+// it; a plugin's own tests can run it too.
+func Validate(b *Batch) error {
 	var c checker
 	if n := b.Len(); n > MaxBatchItems {
 		c.add("batch", "%d items, more than the limit of %d", n, MaxBatchItems)
@@ -151,15 +166,15 @@ func Validate(b *sdk.Batch) error {
 		e := &b.Entities[i]
 		p := fmt.Sprintf("entities[%d]", i)
 		c.tenant(p+".tenant", e.Tenant)
-		statuses, ok := sdk.Statuses[e.Type]
+		statuses, ok := Statuses[e.Type]
 		if !ok {
-			c.add(p+".type", "unknown entity type %q (one of %s)", e.Type, strings.Join(sdk.EntityTypes, ", "))
+			c.add(p+".type", "unknown entity type %q (one of %s)", e.Type, strings.Join(EntityTypes, ", "))
 		} else if !slices.Contains(statuses, e.Status) {
 			c.add(p+".status", "unknown %s status %q (one of %s)", e.Type, e.Status, strings.Join(statuses, ", "))
 		}
 		c.id(p+".id", e.ID)
 		c.money(p+".amount", e.Amount)
-		if e.Type == sdk.EntityPayment && e.Amount == nil {
+		if e.Type == EntityPayment && e.Amount == nil {
 			c.add(p+".amount", "required for payments")
 		}
 		c.attrs(p+".attrs", e.Attrs)
@@ -173,10 +188,7 @@ func Validate(b *sdk.Batch) error {
 		if _, err := time.Parse(time.DateOnly, m.Day); err != nil {
 			c.add(p+".day", "must be a date YYYY-MM-DD, got %q", m.Day)
 		}
-		for _, f := range []struct {
-			name string
-			v    int64
-		}{{"impressions", m.Impressions}, {"views", m.Views}, {"clicks", m.Clicks}, {"likes", m.Likes}, {"comments", m.Comments}, {"shares", m.Shares}} {
+		for _, f := range m.Counts.fields() {
 			c.nonNegative(p+"."+f.name, f.v)
 		}
 		c.money(p+".cost", m.Cost)

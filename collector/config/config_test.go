@@ -1,4 +1,4 @@
-package collector
+package config
 
 import (
 	"os"
@@ -8,11 +8,11 @@ import (
 )
 
 func TestExampleConfigParses(t *testing.T) {
-	data, err := os.ReadFile("../commandcenter.example.yml")
+	data, err := os.ReadFile("../../commandcenter.example.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := ParseConfig(data, []string{"demo"})
+	cfg, err := Parse(data, []string{"demo"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ plugins:
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseConfig([]byte(tc.yaml), []string{"demo"})
+			_, err := Parse([]byte(tc.yaml), []string{"demo"})
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -71,17 +71,17 @@ plugins:
 
 func TestConfigExpandsEnvironment(t *testing.T) {
 	t.Setenv("CC_TEST_TOKEN", "s3cret")
-	cfg, err := ParseConfig([]byte("plugins:\n  - name: x\n    path: /bin/x\n    config: {token: '${CC_TEST_TOKEN}'}"), nil)
+	cfg, err := Parse([]byte("plugins:\n  - name: x\n    path: /bin/x\n    config: {token: '${CC_TEST_TOKEN}'}"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if j, _ := cfg.Plugins[0].PluginConfigJSON(); string(j) != `{"token":"s3cret"}` {
+	if j, _ := cfg.Plugins[0].ConfigJSON(); string(j) != `{"token":"s3cret"}` {
 		t.Fatalf("%s", j)
 	}
 }
 
 func TestEmptyConfigIsAllDefaults(t *testing.T) {
-	cfg, err := ParseConfig(nil, nil)
+	cfg, err := Parse(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package store
+package sdk
 
 import "math"
 
@@ -19,8 +19,8 @@ func MinorPerMajor(currency string) int64 {
 	return int64(math.Pow10(exp))
 }
 
-// Major converts integer minor units to major units. Sums are taken in
-// integers first; this division happens once, at the edge.
-func Major(minor int64, currency string) float64 {
-	return float64(minor) / float64(MinorPerMajor(currency))
+// Major is the amount in major units (12.5 for 1250 EUR cents). Sums are
+// taken in integers first; this division happens once, at the edge.
+func (m Money) Major() float64 {
+	return float64(m.Minor) / float64(MinorPerMajor(m.Currency))
 }

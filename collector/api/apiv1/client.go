@@ -1,0 +1,269 @@
+package apiv1
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config says where the API is and how to reach it.
+type Config struct {
+	// URL is the server's base URL, e.g. http://127.0.0.1:9464.
+	URL string
+	// Token is a bearer token (`commandcenter tokens create`).
+	Token string
+	// Timeout bounds each call except Stream. Default 30s.
+	Timeout time.Duration
+	// TLS configures HTTPS: CA pool, client certificate, server name. Nil
+	// uses the system's roots.
+	TLS *tls.Config
+	// HTTPClient, when set, is used as it is (its own transport and TLS);
+	// Timeout still bounds each call.
+	HTTPClient *http.Client
+	// UserAgent is sent with every request.
+	UserAgent string
+}
+
+// DefaultTimeout bounds each call when Config.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// Client calls one commandcenter server. It is safe for concurrent use.
+type Client struct {
+	base    *url.URL
+	token   string
+	timeout time.Duration
+	http    *http.Client
+	agent   string
+}
+
+// New checks cfg and returns a client; it makes no request.
+func New(cfg Config) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(cfg.URL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("commandcenter API URL must be http(s)://host[:port], got %q", cfg.URL)
+	}
+	c := &Client{base: u, token: cfg.Token, timeout: cfg.Timeout, http: cfg.HTTPClient, agent: cfg.UserAgent}
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.agent == "" {
+		c.agent = "commandcenter-apiv1-client"
+	}
+	if c.http == nil {
+		// No overall client timeout: it would cut Stream off. Calls are
+		// bounded by their context; connecting and TLS have their own.
+		c.http = &http.Client{Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSClientConfig:       cfg.TLS,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: c.timeout,
+			MaxIdleConnsPerHost:   4,
+			IdleConnTimeout:       90 * time.Second,
+		}}
+	}
+	return c, nil
+}
+
+// Push stores one batch under source ("" for "api"; otherwise stored as
+// "api-<source>").
+func (c *Client) Push(ctx context.Context, source string, batch PushRequest) (*PushResponse, error) {
+	body, err := json.Marshal(batch)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the batch: %w", err)
+	}
+	return c.PushJSON(ctx, source, body)
+}
+
+// PushJSON sends a body that is already JSON (say, a webhook's payload
+// relayed as it came) as one batch.
+func (c *Client) PushJSON(ctx context.Context, source string, body []byte) (*PushResponse, error) {
+	q := url.Values{}
+	if source != "" {
+		q.Set("source", source)
+	}
+	var out PushResponse
+	return &out, c.Do(ctx, http.MethodPost, PathEvents, q, body, &out)
+}
+
+// Stats is the token's tenant's quick stats.
+func (c *Client) Stats(ctx context.Context) (*StatsResponse, error) {
+	var out StatsResponse
+	return &out, c.Do(ctx, http.MethodGet, PathStats, nil, nil, &out)
+}
+
+// Activity is one page of the activity feed.
+func (c *Client) Activity(ctx context.Context, q ActivityQuery) (*ActivityResponse, error) {
+	var out ActivityResponse
+	return &out, c.Do(ctx, http.MethodGet, PathActivity, q.Values(), nil, &out)
+}
+
+// Worklist is what needs action, most urgent first.
+func (c *Client) Worklist(ctx context.Context) (*WorklistResponse, error) {
+	var out WorklistResponse
+	return &out, c.Do(ctx, http.MethodGet, PathWorklist, nil, nil, &out)
+}
+
+// Performance aggregates daily metrics.
+func (c *Client) Performance(ctx context.Context, q PerformanceQuery) (*PerformanceResponse, error) {
+	var out PerformanceResponse
+	return &out, c.Do(ctx, http.MethodGet, PathPerformance, q.Values(), nil, &out)
+}
+
+// Entities is one page of entities of one type (sdk.EntityTypes).
+func (c *Client) Entities(ctx context.Context, entityType string, q EntitiesQuery) (*EntitiesResponse, error) {
+	var out EntitiesResponse
+	return &out, c.Do(ctx, http.MethodGet, PathEntities+url.PathEscape(entityType), q.Values(), nil, &out)
+}
+
+// Plugins is the state of every source plugin.
+func (c *Client) Plugins(ctx context.Context) (*PluginsResponse, error) {
+	var out PluginsResponse
+	return &out, c.Do(ctx, http.MethodGet, PathPlugins, nil, nil, &out)
+}
+
+// Healthy asks /healthz whether the server is alive.
+func (c *Client) Healthy(ctx context.Context) error {
+	return c.Do(ctx, http.MethodGet, PathHealthz, nil, nil, &Health{})
+}
+
+// Ready asks /readyz whether the server can serve; a *Error with code
+// not_ready says why not.
+func (c *Client) Ready(ctx context.Context) error {
+	return c.Do(ctx, http.MethodGet, PathReadyz, nil, nil, &Health{})
+}
+
+// Do sends one request and decodes a 2xx JSON answer into out (nil: the
+// body is discarded). Any other answer is returned as *Error. The typed
+// methods are built on it; it is exported for calls they do not cover.
+func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body []byte, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	resp, err := c.send(ctx, method, path, query, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("commandcenter API: decoding the answer to %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+// send makes the request and turns a non-2xx answer into *Error.
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, body []byte) (*http.Response, error) {
+	u := *c.base
+	u.Path += path
+	u.RawQuery = query.Encode()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return nil, err
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("User-Agent", c.agent)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("commandcenter API: %s %s: %w", method, path, err)
+	}
+	if resp.StatusCode/100 == 2 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	return nil, readError(resp)
+}
+
+// readError decodes an error body; a body that is not ours (a proxy's page)
+// still gives an *Error with the status.
+func readError(resp *http.Response) *Error {
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var body ErrorBody
+	if json.Unmarshal(raw, &body) == nil && body.Error != nil && body.Error.Code != "" {
+		body.Error.StatusCode, body.Error.Header = resp.StatusCode, resp.Header
+		return body.Error
+	}
+	msg := strings.TrimSpace(string(raw))
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	if msg == "" {
+		msg = http.StatusText(resp.StatusCode)
+	}
+	return &Error{StatusCode: resp.StatusCode, Header: resp.Header, Code: fmt.Sprintf("http_%d", resp.StatusCode), Message: msg}
+}
+
+// Stream follows GET /api/v1/stream, calling fn for every change until ctx
+// ends (ctx.Err()), the server closes the stream (ErrStreamClosed) or fn
+// returns an error (returned as it is). It does not reconnect; keep-alive
+// comments are skipped.
+func (c *Client) Stream(ctx context.Context, fn func(Change) error) error {
+	resp, err := c.send(ctx, http.MethodGet, PathStream, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	var event string
+	var data []byte
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if event == StreamEventChange && len(data) > 0 {
+				var ch Change
+				if err := json.Unmarshal(data, &ch); err != nil {
+					return fmt.Errorf("commandcenter API: stream: decoding a change: %w", err)
+				}
+				if err := fn(ch); err != nil {
+					return err
+				}
+			}
+			event, data = "", nil
+		case strings.HasPrefix(line, ":"):
+		case strings.HasPrefix(line, "event:"):
+			event = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
+		case strings.HasPrefix(line, "data:"):
+			data = append(data, strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " ")...)
+		}
+	}
+	if err := sc.Err(); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("commandcenter API: stream: %w", err)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return ErrStreamClosed
+}
+
+// ErrStreamClosed is what Stream returns when the server ends the stream
+// (it is shutting down); reconnect after a pause.
+var ErrStreamClosed = errors.New("commandcenter API: the server closed the stream")
+
+// IsCode reports whether err is an API error with the given code.
+func IsCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}

@@ -1,0 +1,369 @@
+// Package apiv1 is commandcenter's HTTP API, version 1, in Go: the request
+// and response type of every /api/v1 call, and a small client for it. The
+// server encodes exactly these types, so the HTTP contract is written once.
+// It is pure Go (no cgo, no SQLite): the Grafana datasource's backend, the
+// command line and tests import it.
+package apiv1
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/commandcenter/commandcenter/plugins/sdk"
+)
+
+// Paths of the API, relative to the server's base URL.
+const (
+	PathEvents      = "/api/v1/events"
+	PathStats       = "/api/v1/stats"
+	PathActivity    = "/api/v1/activity"
+	PathWorklist    = "/api/v1/worklist"
+	PathPerformance = "/api/v1/performance"
+	PathEntities    = "/api/v1/entities/" // + entity type
+	PathPlugins     = "/api/v1/plugins"
+	PathStream      = "/api/v1/stream"
+	PathHealthz     = "/healthz"
+	PathReadyz      = "/readyz"
+)
+
+// Error codes: the "code" of an error body.
+const (
+	CodeUnauthorized     = "unauthorized" // 401: no, unknown or expired token
+	CodeForbidden        = "forbidden"    // 403: the token's scope is too small
+	CodeWrongTenant      = "wrong_tenant" // 403: an item names another tenant
+	CodeNotFound         = "not_found"    // 404: no such route
+	CodeUnknownEntity    = "unknown_entity_type"
+	CodeMethodNotAllowed = "method_not_allowed" // 405, with Allow
+	CodeInvalidParameter = "invalid_parameter"  // 400: a query parameter
+	CodeInvalidSource    = "invalid_source"     // 400: ?source=
+	CodeMalformedJSON    = "malformed_json"     // 400
+	CodeBadBody          = "bad_body"           // 400: the body could not be read
+	CodeInvalidBatch     = "invalid_batch"      // 400 (shape) or 422 (content)
+	CodeBodyTooLarge     = "body_too_large"     // 413
+	CodeDatabaseLocked   = "database_locked"    // 503, with Retry-After
+	CodeNotReady         = "not_ready"          // 503 from /readyz
+	CodeInternal         = "internal"           // 500
+)
+
+// Error is every API error: the body {"error": Error} with the response's
+// status code. Details name each problem's path where there is one
+// ("events[3].kind").
+type Error struct {
+	// StatusCode and Header are the response's (Retry-After on 503, Allow
+	// on 405); they travel outside the body.
+	StatusCode int           `json:"-"`
+	Header     http.Header   `json:"-"`
+	Code       string        `json:"code"`
+	Message    string        `json:"message"`
+	Details    []sdk.Problem `json:"details,omitempty"`
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("commandcenter API: %d %s: %s", e.StatusCode, e.Code, e.Message)
+}
+
+// ErrorBody is the JSON shape of an error response.
+type ErrorBody struct {
+	Error *Error `json:"error"`
+}
+
+// Health is the body of /healthz and /readyz when they answer 200.
+type Health struct {
+	Status string `json:"status"`
+}
+
+// PushRequest is the body of POST /api/v1/events: one batch, validated
+// whole and stored atomically. Items without a tenant get the token's.
+type PushRequest struct {
+	Events       []sdk.Event       `json:"events,omitempty"`
+	Entities     []sdk.Entity      `json:"entities,omitempty"`
+	DailyMetrics []sdk.DailyMetric `json:"daily_metrics,omitempty"`
+}
+
+// PushResponse says what a stored batch changed.
+type PushResponse struct {
+	// Source is the name the batch was stored under: "api" or "api-<name>".
+	Source string `json:"source"`
+	// Events is how many events the body held; NewEvents of them were new
+	// (derived events included) and Duplicates were already stored.
+	Events       int `json:"events"`
+	NewEvents    int `json:"new_events"`
+	Duplicates   int `json:"duplicates"`
+	Entities     int `json:"entities"`
+	DailyMetrics int `json:"daily_metrics"`
+}
+
+// StatsResponse is GET /api/v1/stats.
+type StatsResponse struct {
+	AsOf  time.Time `json:"as_of"`
+	Stats Stats     `json:"stats"`
+}
+
+// Stats are one tenant's quick stats: what the Command Center shows first.
+type Stats struct {
+	Tenant   string             `json:"tenant"`
+	Payments []CurrencyPayments `json:"payments"`
+	VideoQueue
+	// ByStatus counts entities: type → status → count.
+	ByStatus         map[string]map[string]int64 `json:"by_status"`
+	ActiveCampaigns  int64                       `json:"active_campaigns"`
+	PendingSignature int64                       `json:"influencers_pending_signature"`
+	Platforms        []PlatformTotals            `json:"platforms"`
+	Revenue          []sdk.Money                 `json:"revenue"`
+	Cost             []sdk.Money                 `json:"cost"`
+}
+
+// NewStats is empty stats for tenant, with empty (not null) lists.
+func NewStats(tenant string) *Stats {
+	return &Stats{Tenant: tenant, ByStatus: map[string]map[string]int64{}, Payments: []CurrencyPayments{},
+		Platforms: []PlatformTotals{}, Revenue: []sdk.Money{}, Cost: []sdk.Money{}}
+}
+
+// CurrencyPayments are a tenant's open payments in one currency.
+type CurrencyPayments struct {
+	Currency string    `json:"currency"`
+	Open     int       `json:"open"`
+	Overdue  int       `json:"overdue"`
+	Amount   sdk.Money `json:"amount"`
+}
+
+// VideoQueue is what is coming up and waiting in a tenant's video pipeline.
+type VideoQueue struct {
+	// VideosUpcoming are scheduled videos due within the upcoming window.
+	VideosUpcoming int `json:"videos_upcoming"`
+	// ReviewQueue are videos submitted and waiting for review; ReviewOldest
+	// is when the oldest of them was submitted.
+	ReviewQueue  int       `json:"review_queue"`
+	ReviewOldest time.Time `json:"review_oldest_submitted_at,omitzero"`
+}
+
+// PlatformTotals are a tenant's performance on one platform over all days.
+type PlatformTotals struct {
+	Platform    string `json:"platform"`
+	Impressions int64  `json:"impressions"`
+	Views       int64  `json:"views"`
+	Clicks      int64  `json:"clicks"`
+	Engagements int64  `json:"engagements"`
+}
+
+// ActivityQuery pages through the activity feed, newest first.
+type ActivityQuery struct {
+	// Kinds keeps only these event kinds; empty keeps all.
+	Kinds []string
+	// Limit is the page size (1-500; 0: the server's default, 50).
+	Limit int
+	// Cursor is the previous page's NextCursor.
+	Cursor string
+}
+
+// Values encodes the query.
+func (q ActivityQuery) Values() url.Values {
+	v := url.Values{}
+	if len(q.Kinds) > 0 {
+		v.Set("kind", strings.Join(q.Kinds, ","))
+	}
+	setLimitAndCursor(v, q.Limit, q.Cursor)
+	return v
+}
+
+func setLimitAndCursor(v url.Values, limit int, cursor string) {
+	if limit != 0 {
+		v.Set("limit", strconv.Itoa(limit))
+	}
+	if cursor != "" {
+		v.Set("cursor", cursor)
+	}
+}
+
+// ActivityResponse is one page of the feed; NextCursor is empty on the last.
+type ActivityResponse struct {
+	Events     []Activity `json:"events"`
+	NextCursor string     `json:"next_cursor,omitempty"`
+}
+
+// Activity is one stored event: what the source sent (or the store
+// derived), its id in the feed and the source that sent it.
+type Activity struct {
+	ID     int64  `json:"id"`
+	Source string `json:"source"`
+	sdk.Event
+}
+
+// WorklistResponse is GET /api/v1/worklist: most urgent first.
+type WorklistResponse struct {
+	Items []WorkItem `json:"items"`
+}
+
+// Severities of work items, the same words as the alert rules' severity.
+const (
+	SeverityCritical = "critical"
+	SeverityWarning  = "warning"
+	SeverityInfo     = "info"
+)
+
+// Kinds of work items.
+const (
+	WorkPaymentOverdue   = "payment_overdue"
+	WorkPaymentDue       = "payment_due"
+	WorkVideoLate        = "video_late"
+	WorkVideoReview      = "video_review"
+	WorkSignaturePending = "signature_pending"
+	WorkContractExpired  = "contract_expired"
+	WorkContractExpiring = "contract_expiring"
+	WorkScraperFailing   = "scraper_failing"
+	WorkScraperStale     = "scraper_stale"
+)
+
+// WorkItem is one thing that needs someone's action.
+type WorkItem struct {
+	Kind       string        `json:"kind"`
+	Severity   string        `json:"severity"`
+	Entity     sdk.EntityRef `json:"entity"`
+	Title      string        `json:"title"`
+	Reason     string        `json:"reason"`
+	Influencer string        `json:"influencer,omitempty"`
+	Campaign   string        `json:"campaign,omitempty"`
+	// At is the deadline (or the moment the wait began); items sort by it
+	// within a severity.
+	At     time.Time  `json:"at"`
+	Amount *sdk.Money `json:"amount,omitempty"`
+}
+
+// Group-by choices of the performance aggregate.
+const (
+	GroupByDay      = "day"
+	GroupByPlatform = "platform"
+	GroupByCampaign = "campaign"
+)
+
+// GroupBys lists the group-by choices.
+var GroupBys = []string{GroupByDay, GroupByPlatform, GroupByCampaign}
+
+// PerformanceQuery selects GET /api/v1/performance. Empty fields take the
+// server's defaults: the last 30 days, grouped by day.
+type PerformanceQuery struct {
+	// From and To are UTC days, inclusive: a date (2026-11-20), an RFC 3339
+	// time or Unix milliseconds.
+	From, To string
+	Platform string
+	Campaign string
+	// MaxCPM keeps only groups whose CPM is at most this, in major units.
+	MaxCPM  *float64
+	GroupBy string
+}
+
+// Values encodes the query.
+func (q PerformanceQuery) Values() url.Values {
+	v := url.Values{}
+	for name, s := range map[string]string{"from": q.From, "to": q.To, "platform": q.Platform, "campaign": q.Campaign, "group_by": q.GroupBy} {
+		if s != "" {
+			v.Set(name, s)
+		}
+	}
+	if q.MaxCPM != nil {
+		v.Set("max_cpm", strconv.FormatFloat(*q.MaxCPM, 'g', -1, 64))
+	}
+	return v
+}
+
+// PerformanceResponse holds one row per group and currency, and totals per
+// currency.
+type PerformanceResponse struct {
+	From    string           `json:"from"`
+	To      string           `json:"to"`
+	GroupBy string           `json:"group_by"`
+	Rows    []PerformanceRow `json:"rows"`
+	Totals  []PerformanceRow `json:"totals"`
+}
+
+// PerformanceRow is one group's sums and ratios. A ratio is null where its
+// denominator is zero ("no value", never 0 or Inf).
+type PerformanceRow struct {
+	Group    string `json:"group"`
+	Currency string `json:"currency"`
+	sdk.Counts
+	Cost    sdk.Money `json:"cost"`
+	Revenue sdk.Money `json:"revenue"`
+	// CPM is cost per thousand impressions in major units, or per thousand
+	// views where the platform reports no impressions; CPMBasis says which.
+	CPM      *float64 `json:"cpm"`
+	CPMBasis string   `json:"cpm_basis,omitempty"`
+	CTR      *float64 `json:"ctr"`
+	ROI      *float64 `json:"roi"`
+}
+
+// CPM bases.
+const (
+	CPMBasisImpressions = "impressions"
+	CPMBasisViews       = "views"
+)
+
+// EntitiesQuery pages through GET /api/v1/entities/{type}.
+type EntitiesQuery struct {
+	// Statuses keeps only entities in these statuses; empty keeps all.
+	Statuses []string
+	// Limit is the page size (1-1000; 0: the server's default, 100).
+	Limit  int
+	Cursor string
+}
+
+// Values encodes the query.
+func (q EntitiesQuery) Values() url.Values {
+	v := url.Values{}
+	if len(q.Statuses) > 0 {
+		v.Set("status", strings.Join(q.Statuses, ","))
+	}
+	setLimitAndCursor(v, q.Limit, q.Cursor)
+	return v
+}
+
+// EntitiesResponse is one page of entities, ordered by id.
+type EntitiesResponse struct {
+	Items      []Entity `json:"items"`
+	NextCursor string   `json:"next_cursor,omitempty"`
+}
+
+// Entity is one stored entity: what its source last sent, and when.
+type Entity struct {
+	sdk.Entity
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// PluginsResponse is GET /api/v1/plugins.
+type PluginsResponse struct {
+	Plugins []PluginStatus `json:"plugins"`
+}
+
+// PluginStatus is the host's view of one source plugin.
+type PluginStatus struct {
+	Name          string    `json:"name"`
+	Builtin       string    `json:"builtin,omitempty"`
+	Path          string    `json:"path,omitempty"`
+	Version       string    `json:"version,omitempty"`
+	Kinds         []string  `json:"kinds,omitempty"`
+	Up            bool      `json:"up"`
+	PID           int       `json:"pid,omitempty"`
+	Restarts      int       `json:"restarts"`
+	Healthy       *bool     `json:"healthy,omitempty"`
+	HealthMessage string    `json:"health_message,omitempty"`
+	LastSuccess   time.Time `json:"last_success,omitzero"`
+	LastError     string    `json:"last_error,omitempty"`
+	LastErrorAt   time.Time `json:"last_error_at,omitzero"`
+	NextRun       time.Time `json:"next_run,omitzero"`
+	Cursor        string    `json:"cursor,omitempty"`
+}
+
+// StreamEventChange is the SSE event name of a Change.
+const StreamEventChange = "change"
+
+// Change is one server-sent event of GET /api/v1/stream: a stored batch
+// touched the token's tenant, with how many new events of each kind.
+type Change struct {
+	Source string         `json:"source"`
+	Events map[string]int `json:"events"`
+	At     time.Time      `json:"at"`
+}

@@ -1,0 +1,110 @@
+package sdk
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"os/exec"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+)
+
+// LaunchConfig says how to start one plugin process.
+type LaunchConfig struct {
+	// Cmd is the plugin executable and its arguments; Launch starts it.
+	Cmd *exec.Cmd
+	// SHA256, when set, pins the executable: a file with another digest is
+	// refused before it runs.
+	SHA256 []byte
+	// Config is handed to the plugin's Configure, as JSON; nil sends {}.
+	Config []byte
+	// Logger receives the plugin's log lines and go-plugin's own; nil
+	// discards them.
+	Logger hclog.Logger
+	// Timeout bounds the start and handshake, and then Describe, Configure
+	// and Check together. Default 30s.
+	Timeout time.Duration
+}
+
+// Plugin is a running plugin process that has been described, configured
+// and checked: call Collect on it, and Kill it when done.
+type Plugin struct {
+	*Client
+	Description Description
+	// Healthy and HealthMessage are what Check answered. An unhealthy
+	// source still runs: its API may come back.
+	Healthy       bool
+	HealthMessage string
+	PID           int
+	process       *plugin.Client
+}
+
+// Kill stops the plugin process (gracefully first, as go-plugin does).
+func (p *Plugin) Kill() { p.process.Kill() }
+
+// Exited reports whether the plugin process has exited.
+func (p *Plugin) Exited() bool { return p.process.Exited() }
+
+// Launch starts a plugin exactly as commandcenter's host does: exec (with
+// the SHA-256 pin), go-plugin's handshake over gRPC, then Describe,
+// Configure and Check. A config the plugin rejects comes back as
+// ConfigErrors. On any error the process is stopped.
+func Launch(ctx context.Context, cfg LaunchConfig) (*Plugin, error) {
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	cc := &plugin.ClientConfig{
+		HandshakeConfig:  Handshake,
+		VersionedPlugins: VersionedPlugins(nil),
+		Cmd:              cfg.Cmd,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Logger:           logger,
+		StartTimeout:     timeout,
+	}
+	if cfg.SHA256 != nil {
+		cc.SecureConfig = &plugin.SecureConfig{Checksum: cfg.SHA256, Hash: sha256.New()}
+	}
+	p := &Plugin{process: plugin.NewClient(cc)}
+	if err := p.start(ctx, cfg.Config, timeout); err != nil {
+		p.process.Kill()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Plugin) start(ctx context.Context, config []byte, timeout time.Duration) error {
+	rpc, err := p.process.Client()
+	if err != nil {
+		return fmt.Errorf("starting plugin: %w", err)
+	}
+	raw, err := rpc.Dispense(PluginName)
+	if err != nil {
+		return fmt.Errorf("dispensing plugin: %w", err)
+	}
+	p.Client = raw.(*Client)
+	if rc := p.process.ReattachConfig(); rc != nil {
+		p.PID = rc.Pid
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if p.Description, err = p.Describe(ctx); err != nil {
+		return fmt.Errorf("describe: %w", err)
+	}
+	if config == nil {
+		config = []byte("{}")
+	}
+	if err := p.Configure(ctx, config); err != nil {
+		return fmt.Errorf("configure: %w", err)
+	}
+	if p.Healthy, p.HealthMessage, err = p.Check(ctx); err != nil {
+		return fmt.Errorf("check: %w", err)
+	}
+	return nil
+}
