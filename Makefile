@@ -22,7 +22,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 
-.PHONY: all build run test deps apt-deps tools proto bench vet fmt-check clean
+.PHONY: all build run test deps apt-deps tools proto bench vet fmt-check tidy-check clean
 
 all: build
 
@@ -32,7 +32,7 @@ build:
 run: build
 	./$(BIN) serve --demo
 
-test: deps vet fmt-check
+test: deps vet fmt-check tidy-check
 	$(GO) test -race -count=1 ./...
 
 deps: apt-deps tools
@@ -64,6 +64,9 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+tidy-check:
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
 
 bench:
 	$(GO) test -run '^$$' -bench 'IngestThroughPlugin' -benchtime 3x ./collector

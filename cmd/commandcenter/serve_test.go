@@ -172,3 +172,38 @@ func TestPluginRefusesToRunByHand(t *testing.T) {
 		t.Fatalf("%v: %s", err, out)
 	}
 }
+
+func TestCommandsDispatch(t *testing.T) {
+	cases := []struct {
+		name       string
+		args       []string
+		code       int
+		stdout     string // stdout contains
+		stderr     string // stderr contains
+		emptyError bool   // nothing on stderr
+	}{
+		{"no command prints help on stdout", nil, 0, "Commands:", "", true},
+		{"help flag", []string{"--help"}, 0, "serve", "", true},
+		{"version", []string{"version"}, 0, "commandcenter, version", "", true},
+		{"unknown command is an error", []string{"sevre"}, 2, "", `expected command but got "sevre"`, false},
+		{"unknown flag is an error", []string{"serve", "--colour"}, 2, "", "unknown long flag '--colour'", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(binary, tc.args...)
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tc.code || !strings.Contains(stdout.String(), tc.stdout) || !strings.Contains(stderr.String(), tc.stderr) ||
+				(tc.emptyError && stderr.Len() > 0) {
+				t.Fatalf("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout.String(), stderr.String())
+			}
+		})
+	}
+}

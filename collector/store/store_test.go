@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -294,5 +295,25 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	defer s.Close()
 	if c, _ := s.Cursor(context.Background(), "p"); c != "x" {
 		t.Fatalf("cursor after reopen = %q", c)
+	}
+}
+
+// TestStoreDependsOnlyOnTheContract: the arrows point one way; the store
+// knows the data contract and SQLite, not the business rules, the API or
+// the exporter built on it.
+func TestStoreDependsOnlyOnTheContract(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	allowed := map[string]bool{
+		"github.com/commandcenter/commandcenter/collector/store": true,
+		"github.com/commandcenter/commandcenter/plugins/sdk":     true,
+		"github.com/commandcenter/commandcenter/plugins/proto":   true,
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "github.com/commandcenter/") && !allowed[dep] {
+			t.Errorf("collector/store depends on %s", dep)
+		}
 	}
 }
