@@ -1,7 +1,11 @@
-// Package sdk is what a commandcenter source plugin is written with. An author
+// Package sdk is what a commandcenter source plugin is written with, and the
+// data contract between sources and commandcenter: the model (Batch, Event,
+// Entity, DailyMetric, Counts, Money, kinds and statuses) and Validate, which
+// the host runs on every batch and a plugin's tests can run too. An author
 // implements Source and calls Serve from main; the SDK speaks the gRPC
 // protocol (plugins/proto) through hashicorp/go-plugin, so the author never
-// sees it. The host uses the same package's Client to talk to a plugin.
+// sees it. Launch starts a plugin process the one way the host does. The
+// package is pure Go: it builds without cgo.
 package sdk
 
 import (
