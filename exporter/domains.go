@@ -151,8 +151,8 @@ func (b *Business) updateScraper(ctx context.Context, _ *snapshot) error {
 		if !s.LastSuccessAt.IsZero() {
 			f.scraperLastSuccess.setValue(unixSeconds(s.LastSuccessAt), s.Tenant, s.Target)
 		}
-		f.scraperRuns.setValue(float64(s.RunsOK), s.Tenant, s.Target, sdk.ScraperRunOK)
-		f.scraperRuns.setValue(float64(s.RunsFailed), s.Tenant, s.Target, sdk.ScraperRunFailed)
+		f.scraperRuns.setValue(float64(s.RunsOK), s.Tenant, s.Target, sdk.ScraperRunStatusOK)
+		f.scraperRuns.setValue(float64(s.RunsFailed), s.Tenant, s.Target, sdk.ScraperRunStatusFailed)
 		f.scraperErrors.setValue(float64(s.Errors), s.Tenant, s.Target)
 		f.scraperSelectorUpdates.setValue(float64(s.SelectorUpdates), s.Tenant, s.Target)
 	}

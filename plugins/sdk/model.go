@@ -72,9 +72,8 @@ type DailyMetric struct {
 	Revenue *Money `json:"revenue,omitempty"`
 }
 
-// Counts are a daily metric's counters. They are the one list of them: the
-// API's performance rows and every total embed this type, and sums go
-// through Add.
+// Counts are a daily metric's counters, in one list: the API's performance
+// rows embed this type too, and sums go through Add.
 type Counts struct {
 	Impressions int64 `json:"impressions"`
 	Views       int64 `json:"views"`
@@ -93,9 +92,6 @@ func (c *Counts) Add(o Counts) {
 	c.Comments += o.Comments
 	c.Shares += o.Shares
 }
-
-// Engagements are likes, comments and shares together.
-func (c Counts) Engagements() int64 { return c.Likes + c.Comments + c.Shares }
 
 // fields names each counter, for validation.
 func (c *Counts) fields() []namedCount {
@@ -168,8 +164,8 @@ var Statuses = map[string][]string{
 // Outcomes of a scraper.run event, in its attrs: {"status":"ok"} or
 // {"status":"failed"}.
 const (
-	ScraperRunOK     = "ok"
-	ScraperRunFailed = "failed"
+	ScraperRunStatusOK     = "ok"
+	ScraperRunStatusFailed = "failed"
 )
 
 // ScraperRunFailed reports whether a scraper.run event's attrs say the run
@@ -179,5 +175,5 @@ func (e *Event) ScraperRunFailed() bool {
 		Status string `json:"status"`
 	}
 	_ = json.Unmarshal(e.Attrs, &run) // attrs are validated as an object or empty
-	return run.Status == ScraperRunFailed
+	return run.Status == ScraperRunStatusFailed
 }
