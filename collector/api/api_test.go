@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -583,5 +584,62 @@ func TestClientReportsForeignErrors(t *testing.T) {
 	}
 	if _, err := apiv1.New(apiv1.Config{URL: "127.0.0.1:9464"}); err == nil {
 		t.Fatal("a URL without scheme accepted")
+	}
+}
+
+func TestHostileBodiesAreRefusedAndStoreNothing(t *testing.T) {
+	e := newEnv(t)
+	ingest := e.client(e.tokens["acme/ingest"])
+	before := e.eventCount()
+	item := func(key string) string {
+		return `{"key":` + key + `,"kind":"payment.paid","occurred_at":"2026-11-20T10:00:00Z"}`
+	}
+	cases := []struct {
+		name, body, path, message string
+	}{
+		{"nested arrays", `{"events":[{"key":"k","kind":"payment.paid","occurred_at":"2026-11-20T10:00:00Z","attrs":{"a":` +
+			strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}}]}`, "$.events[0].attrs.a" + strings.Repeat("[0]", 28), "nested deeper than 32 levels"},
+		{"nested objects", strings.Repeat(`{"a":`, 50) + "1" + strings.Repeat("}", 50), "$" + strings.Repeat(".a", 32), "nested deeper than 32 levels"},
+		{"case-variant top-level keys", `{"events":[` + item(`"a"`) + `],"EVENTS":[` + item(`"b"`) + `]}`, "$.EVENTS", `"events" and "EVENTS" differ only in case`},
+		{"case-variant item keys", `{"events":[{"key":"a","KEY":"b","kind":"payment.paid","occurred_at":"2026-11-20T10:00:00Z"}]}`, "$.events[0].KEY", "differ only in case"},
+		{"invalid UTF-8", `{"events":[` + item("\"k\xff\"") + `]}`, "$", "not valid UTF-8 at byte 20"},
+		{"lone high surrogate", `{"events":[` + item(`"k\ud800"`) + `]}`, "$", "lone UTF-16 surrogate"},
+		{"lone low surrogate", `{"events":[` + item(`"k\udc00"`) + `]}`, "$", "lone UTF-16 surrogate"},
+		{"high surrogate before a letter", `{"events":[` + item(`"\ud800\u0041"`) + `]}`, "$", "lone UTF-16 surrogate"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ingest.PushJSON(ctx, "", []byte(tc.body))
+			ae := apiError(t, err)
+			if ae.StatusCode != 400 || !hasPath(ae, tc.path) || !strings.Contains(ae.Message, tc.message) {
+				t.Fatalf("got %d %+v, want 400 at %s saying %q", ae.StatusCode, ae, tc.path, tc.message)
+			}
+			if n := e.eventCount(); n != before {
+				t.Fatalf("%d events stored by a refused body", n-before)
+			}
+		})
+	}
+	// What is not hostile still passes: a real surrogate pair (an emoji),
+	// case variants inside free-form attrs, escapes next to each other.
+	r, err := ingest.PushJSON(ctx, "", []byte(`{"events":[{"key":"smile-\ud83d\ude00-\n\"","kind":"payment.paid","occurred_at":"2026-11-20T10:00:00Z","attrs":{"Name":1,"name":2}}]}`))
+	if err != nil || r.NewEvents != 1 {
+		t.Fatalf("a valid body: %+v %v", r, err)
+	}
+}
+
+// A body of deep nesting must cost memory in proportion to its size, not
+// to its depth squared: a 3 MB one once took the process out of memory.
+func TestDeepNestingCostsLittleMemory(t *testing.T) {
+	body := []byte(`{"events":[` + strings.Repeat("[", 3<<20) + strings.Repeat("]", 3<<20) + `]}`)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	p := checkJSON(body)
+	runtime.ReadMemStats(&after)
+	if p == nil || !strings.Contains(p.Message, "nested deeper") {
+		t.Fatalf("6 MB of nesting accepted: %+v", p)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > uint64(len(body)) {
+		t.Fatalf("checking a %d-byte body allocated %d bytes", len(body), alloc)
 	}
 }

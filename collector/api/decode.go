@@ -5,67 +5,175 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
-// checkJSON walks the whole document once: it must be valid JSON, and no
-// object may repeat a key (encoding/json would silently keep the last).
+// MaxJSONDepth bounds how deeply a pushed body may nest arrays and objects.
+// A batch needs 4 levels ($.events[0].attrs) and attrs a few more.
+const MaxJSONDepth = 32
+
+// checkJSON walks the whole document once before anything decodes it: it
+// must be valid UTF-8 and valid JSON, nest at most MaxJSONDepth levels,
+// hold no lone UTF-16 surrogate escape (encoding/json would turn it into
+// U+FFFD, so distinct keys would collapse), and no object may repeat a key,
+// not even in another case (encoding/json matches field names regardless of
+// case and would silently keep the last). Its memory grows with the depth,
+// not with the square of it: the path is only spelled out for a problem.
 func checkJSON(body []byte) *sdk.Problem {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if p := walkValue(dec, "$"); p != nil {
+	if !utf8.Valid(body) {
+		return &sdk.Problem{Path: "$", Message: fmt.Sprintf("not valid UTF-8 at byte %d", invalidUTF8At(body))}
+	}
+	w := jsonWalker{dec: json.NewDecoder(bytes.NewReader(body))}
+	w.dec.UseNumber()
+	if p := w.value(false); p != nil {
 		return p
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := w.dec.Token(); err != io.EOF {
 		return &sdk.Problem{Path: "$", Message: "unexpected data after the JSON document"}
 	}
+	if at := loneSurrogateAt(body); at >= 0 {
+		return &sdk.Problem{Path: "$", Message: fmt.Sprintf("lone UTF-16 surrogate escape at byte %d: text must be valid Unicode", at)}
+	}
 	return nil
 }
 
-func walkValue(dec *json.Decoder, path string) *sdk.Problem {
-	tok, err := dec.Token()
+// jsonWalker keeps the path to the current value as a stack of segments.
+type jsonWalker struct {
+	dec  *json.Decoder
+	path []string // ".events", "[3]", ".key"
+}
+
+func (w *jsonWalker) pathString() string { return "$" + strings.Join(w.path, "") }
+
+func (w *jsonWalker) problem(format string, args ...any) *sdk.Problem {
+	return &sdk.Problem{Path: w.pathString(), Message: fmt.Sprintf(format, args...)}
+}
+
+// value walks one value. In free-form attrs keys may differ only in case
+// (they decode into no struct); exact repeats are refused everywhere.
+func (w *jsonWalker) value(freeForm bool) *sdk.Problem {
+	tok, err := w.dec.Token()
 	if err != nil {
-		return syntaxProblem(dec, path, err)
+		return w.syntax(err)
 	}
-	switch tok {
-	case json.Delim('{'):
-		seen := map[string]bool{}
-		for dec.More() {
-			kt, err := dec.Token()
+	delim, ok := tok.(json.Delim)
+	if !ok {
+		return nil
+	}
+	if len(w.path) >= MaxJSONDepth {
+		return w.problem("nested deeper than %d levels", MaxJSONDepth)
+	}
+	switch delim {
+	case '{':
+		seen := map[string]string{} // folded key → key as sent
+		for w.dec.More() {
+			kt, err := w.dec.Token()
 			if err != nil {
-				return syntaxProblem(dec, path, err)
+				return w.syntax(err)
 			}
 			key := kt.(string)
-			if seen[key] {
-				return &sdk.Problem{Path: path + "." + key, Message: "duplicate key in object"}
+			folded := key
+			if !freeForm {
+				folded = strings.ToLower(key)
 			}
-			seen[key] = true
-			if p := walkValue(dec, path+"."+key); p != nil {
+			w.path = append(w.path, "."+key)
+			if first, dup := seen[folded]; dup {
+				if first == key {
+					return w.problem("duplicate key in object")
+				}
+				return w.problem("duplicate key in object: %q and %q differ only in case", first, key)
+			}
+			seen[folded] = key
+			if p := w.value(freeForm || key == "attrs"); p != nil {
 				return p
 			}
+			w.path = w.path[:len(w.path)-1]
 		}
-		if _, err := dec.Token(); err != nil {
-			return syntaxProblem(dec, path, err)
-		}
-	case json.Delim('['):
-		for i := 0; dec.More(); i++ {
-			if p := walkValue(dec, fmt.Sprintf("%s[%d]", path, i)); p != nil {
+	case '[':
+		for i := 0; w.dec.More(); i++ {
+			w.path = append(w.path, "["+strconv.Itoa(i)+"]")
+			if p := w.value(freeForm); p != nil {
 				return p
 			}
+			w.path = w.path[:len(w.path)-1]
 		}
-		if _, err := dec.Token(); err != nil {
-			return syntaxProblem(dec, path, err)
-		}
+	}
+	if _, err := w.dec.Token(); err != nil { // the closing delimiter
+		return w.syntax(err)
 	}
 	return nil
 }
 
-func syntaxProblem(dec *json.Decoder, path string, err error) *sdk.Problem {
+func (w *jsonWalker) syntax(err error) *sdk.Problem {
 	if err == io.EOF {
 		err = io.ErrUnexpectedEOF
 	}
-	return &sdk.Problem{Path: path, Message: fmt.Sprintf("malformed JSON at byte %d: %v", dec.InputOffset(), err)}
+	return w.problem("malformed JSON at byte %d: %v", w.dec.InputOffset(), err)
+}
+
+// invalidUTF8At is the offset of the first byte that is not valid UTF-8.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+// loneSurrogateAt is the offset of the first \uXXXX escape in a string of
+// the (valid) JSON document b that is half a surrogate pair without its
+// other half, or -1.
+func loneSurrogateAt(b []byte) int {
+	inString := false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case !inString:
+			inString = c == '"'
+		case c == '"':
+			inString = false
+		case c == '\\':
+			if i+1 < len(b) && b[i+1] != 'u' {
+				i++ // a one-letter escape
+				continue
+			}
+			r := hex4(b, i+2)
+			switch {
+			case utf16.IsSurrogate(r) && r < 0xDC00: // high: a low must follow
+				if !(i+11 < len(b) && b[i+6] == '\\' && b[i+7] == 'u') {
+					return i
+				}
+				if lo := hex4(b, i+8); lo < 0xDC00 || lo > 0xDFFF {
+					return i
+				}
+				i += 11
+			case utf16.IsSurrogate(r): // a low on its own
+				return i
+			default:
+				i += 5
+			}
+		}
+	}
+	return -1
+}
+
+// hex4 reads the four hex digits at b[i:i+4] (valid JSON has them).
+func hex4(b []byte, i int) rune {
+	if i+4 > len(b) {
+		return -1
+	}
+	v, err := strconv.ParseUint(string(b[i:i+4]), 16, 32)
+	if err != nil {
+		return -1
+	}
+	return rune(v)
 }
 
 // decodeBatch decodes a push body into a batch, item by item, so every
