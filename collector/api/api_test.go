@@ -389,10 +389,12 @@ func TestActivityPagination(t *testing.T) {
 	if len(seen) != e.eventCount() || pages < 3 {
 		t.Fatalf("paged %d events in %d pages, store has %d", len(seen), pages, e.eventCount())
 	}
-	for _, bad := range []string{"limit=0", "limit=abc", "limit=501", "cursor=-4", "kind=payment.vanished"} {
+	manyKinds := "kind=" + strings.TrimSuffix(strings.Repeat("payment.paid,", 51), ",")
+	for _, bad := range []string{"limit=0", "limit=abc", "limit=501", "cursor=-4", "kind=payment.vanished", manyKinds,
+		"kind=" + strings.TrimSuffix(strings.Repeat("payment.paid,", 32000), ",")} {
 		err := read.Do(ctx, "GET", apiv1.PathActivity, query(t, bad), nil, nil)
 		if ae := apiError(t, err); ae.StatusCode != 400 || ae.Code != apiv1.CodeInvalidParameter {
-			t.Errorf("%s: %+v", bad, ae)
+			t.Errorf("%.40s: %+v", bad, ae)
 		}
 	}
 }
@@ -417,7 +419,7 @@ func TestPerformance(t *testing.T) {
 	if r, err := read.Performance(ctx, q); err != nil || len(r.Rows) != 1 {
 		t.Fatalf("max_cpm=10 should drop winter (CPM 15): %+v %v", r, err)
 	}
-	for _, bad := range []string{"group_by=week", "from=yesterday", "from=2026-11-10&to=2026-11-01", "max_cpm=-1", "max_cpm=cheap", "from=2020-01-01&to=2026-01-01"} {
+	for _, bad := range []string{"group_by=week", "from=yesterday", "from=2026-11-10&to=2026-11-01", "max_cpm=-1", "max_cpm=cheap", "max_cpm=NaN", "max_cpm=Inf", "from=2020-01-01&to=2026-01-01"} {
 		if err := read.Do(ctx, "GET", apiv1.PathPerformance, query(t, bad), nil, nil); status(t, err) != 400 {
 			t.Errorf("%s: %v", bad, err)
 		}
@@ -442,6 +444,13 @@ func TestEntities(t *testing.T) {
 	}
 	if _, err := read.Entities(ctx, sdk.EntityVideo, apiv1.EntitiesQuery{Statuses: []string{"lost"}}); status(t, err) != 400 {
 		t.Fatalf("unknown status: %v", err)
+	}
+	many := make([]string, 51)
+	for i := range many {
+		many[i] = "submitted"
+	}
+	if _, err := read.Entities(ctx, sdk.EntityVideo, apiv1.EntitiesQuery{Statuses: many}); status(t, err) != 400 || !strings.Contains(err.Error(), "at most 50 values") {
+		t.Fatalf("51 statuses: %v", err)
 	}
 }
 

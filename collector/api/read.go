@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -41,16 +42,24 @@ func limitParam(r *http.Request, def, max int) (int, *queryError) {
 	return n, nil
 }
 
-func listParam(r *http.Request, name string) []string {
+// maxListValues bounds list parameters (?kind=a,b, ?status=a,b): there are
+// only a few dozen kinds and statuses.
+const maxListValues = 50
+
+// listParam reads a comma-separated (or repeated) parameter.
+func listParam(r *http.Request, name string) ([]string, *queryError) {
 	var out []string
 	for _, v := range r.URL.Query()[name] {
 		for _, part := range strings.Split(v, ",") {
 			if part = strings.TrimSpace(part); part != "" {
+				if len(out) == maxListValues {
+					return nil, &queryError{name, fmt.Sprintf("at most %d values", maxListValues)}
+				}
 				out = append(out, part)
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 func (s *Server) getStats(w http.ResponseWriter, r *http.Request, tok store.Token) {
@@ -73,7 +82,12 @@ func (s *Server) getActivity(w http.ResponseWriter, r *http.Request, tok store.T
 		badQuery(w, qe)
 		return
 	}
-	q := store.ActivityQuery{Tenant: tok.Tenant, Limit: limit, Kinds: listParam(r, "kind")}
+	kinds, qe := listParam(r, "kind")
+	if qe != nil {
+		badQuery(w, qe)
+		return
+	}
+	q := store.ActivityQuery{Tenant: tok.Tenant, Limit: limit, Kinds: kinds}
 	for _, k := range q.Kinds {
 		if !slices.Contains(sdk.Kinds, k) && !strings.HasPrefix(k, "x.") {
 			badQuery(w, &queryError{"kind", fmt.Sprintf("unknown kind %q (one of %s, or x.<plugin>.<kind>)", k, strings.Join(sdk.Kinds, ", "))})
@@ -114,7 +128,12 @@ func (s *Server) getEntities(w http.ResponseWriter, r *http.Request, tok store.T
 		badQuery(w, qe)
 		return
 	}
-	q := store.ItemQuery{Tenant: tok.Tenant, Type: typ, Statuses: listParam(r, "status"), After: r.URL.Query().Get("cursor"), Limit: limit + 1, WithAttrs: true}
+	statusList, qe := listParam(r, "status")
+	if qe != nil {
+		badQuery(w, qe)
+		return
+	}
+	q := store.ItemQuery{Tenant: tok.Tenant, Type: typ, Statuses: statusList, After: r.URL.Query().Get("cursor"), Limit: limit + 1, WithAttrs: true}
 	for _, st := range q.Statuses {
 		if !slices.Contains(statuses, st) {
 			badQuery(w, &queryError{"status", fmt.Sprintf("unknown %s status %q (one of %s)", typ, st, strings.Join(statuses, ", "))})
@@ -215,7 +234,7 @@ func performanceQuery(r *http.Request, tenant string, now time.Time) (business.P
 	}
 	if v := qv.Get("max_cpm"); v != "" {
 		cpm, err := strconv.ParseFloat(v, 64)
-		if err != nil || cpm < 0 {
+		if err != nil || cpm < 0 || math.IsNaN(cpm) || math.IsInf(cpm, 0) {
 			return q, &queryError{"max_cpm", fmt.Sprintf("must be a number >= 0 (major units), got %q", v)}
 		}
 		q.MaxCPM = &cpm

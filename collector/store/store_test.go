@@ -235,6 +235,10 @@ func TestTokens(t *testing.T) {
 	if _, _, err := s.CreateToken(ctx, "acme", "root", "", 0); err == nil {
 		t.Fatal("unknown scope accepted")
 	}
+	// A negative lifetime once made a token that never expired.
+	if _, _, err := s.CreateToken(ctx, "acme", ScopeRead, "", -5*time.Hour); err == nil || !strings.Contains(err.Error(), "expires") {
+		t.Fatalf("negative lifetime: %v", err)
+	}
 	if err := s.RevokeToken(ctx, tok.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -57,6 +57,9 @@ func (s *Store) CreateToken(ctx context.Context, tenant, scope, description stri
 	if _, ok := scopeRank[scope]; !ok {
 		problems = append(problems, sdk.Problem{Path: "scope", Message: fmt.Sprintf("must be read, ingest or admin, got %q", scope)})
 	}
+	if ttl < 0 {
+		problems = append(problems, sdk.Problem{Path: "expires", Message: fmt.Sprintf("must not be negative (0 never expires), got %s", ttl)})
+	}
 	if len(problems) > 0 {
 		return Token{}, "", &sdk.ValidationError{Problems: problems}
 	}

@@ -128,6 +128,19 @@ func (c *checker) money(path string, m *Money) {
 	}
 }
 
+// Times outside [MinTime, MaxTime) are mistakes (a zero year, a
+// placeholder 9999-12-31), not events of an agency.
+var (
+	MinTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+func (c *checker) time(path string, t time.Time) {
+	if t.Before(MinTime) || !t.Before(MaxTime) {
+		c.add(path, "must be from %d to %d, got %s", MinTime.Year(), MaxTime.Year()-1, t.UTC().Format(time.RFC3339))
+	}
+}
+
 func (c *checker) nonNegative(path string, v int64) {
 	if v < 0 {
 		c.add(path, "must not be negative, got %d", v)
@@ -159,6 +172,8 @@ func Validate(b *Batch) error {
 		}
 		if e.OccurredAt.IsZero() {
 			c.add(p+".occurred_at", "required")
+		} else {
+			c.time(p+".occurred_at", e.OccurredAt)
 		}
 		c.attrs(p+".attrs", e.Attrs)
 	}
@@ -173,6 +188,12 @@ func Validate(b *Batch) error {
 			c.add(p+".status", "unknown %s status %q (one of %s)", e.Type, e.Status, strings.Join(statuses, ", "))
 		}
 		c.id(p+".id", e.ID)
+		if !e.StatusSince.IsZero() {
+			c.time(p+".status_since", e.StatusSince)
+		}
+		if !e.DueAt.IsZero() {
+			c.time(p+".due_at", e.DueAt)
+		}
 		c.money(p+".amount", e.Amount)
 		if e.Type == EntityPayment && e.Amount == nil {
 			c.add(p+".amount", "required for payments")
@@ -185,8 +206,10 @@ func Validate(b *Batch) error {
 		c.tenant(p+".tenant", m.Tenant)
 		c.id(p+".campaign", m.Campaign)
 		c.id(p+".platform", m.Platform)
-		if _, err := time.Parse(time.DateOnly, m.Day); err != nil {
+		if day, err := time.Parse(time.DateOnly, m.Day); err != nil {
 			c.add(p+".day", "must be a date YYYY-MM-DD, got %q", m.Day)
+		} else {
+			c.time(p+".day", day)
 		}
 		for _, f := range m.Counts.fields() {
 			c.nonNegative(p+"."+f.name, f.v)

@@ -53,3 +53,29 @@ func TestMoneyInMajorUnits(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateRefusesTimesNoAgencyHas(t *testing.T) {
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	b := Batch{
+		Events: []Event{
+			{Key: "year0", Tenant: "acme", Kind: KindPaymentPaid, OccurredAt: time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)},
+			{Key: "year9999", Tenant: "acme", Kind: KindPaymentPaid, OccurredAt: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)},
+			{Key: "fine", Tenant: "acme", Kind: KindPaymentPaid, OccurredAt: at},
+		},
+		Entities: []Entity{{Tenant: "acme", Type: EntityVideo, ID: "v", Status: "scheduled", DueAt: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC),
+			StatusSince: time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC)}},
+		DailyMetrics: []DailyMetric{{Tenant: "acme", Campaign: "c", Platform: "tiktok", Day: "0001-01-01"}},
+	}
+	var verr *ValidationError
+	if !errors.As(Validate(&b), &verr) {
+		t.Fatal("times in year 0 and 9999 accepted")
+	}
+	var paths []string
+	for _, p := range verr.Problems {
+		paths = append(paths, p.Path)
+	}
+	want := "events[0].occurred_at events[1].occurred_at entities[0].status_since entities[0].due_at daily_metrics[0].day"
+	if strings.Join(paths, " ") != want {
+		t.Fatalf("problems at %v, want %s", paths, want)
+	}
+}
