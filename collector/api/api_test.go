@@ -652,3 +652,79 @@ func TestDeepNestingCostsLittleMemory(t *testing.T) {
 		t.Fatalf("checking a %d-byte body allocated %d bytes", len(body), alloc)
 	}
 }
+
+// Event keys are unique per tenant: another tenant using the same key is
+// neither dropped nor told the key exists.
+func TestEventKeysAreUniquePerTenant(t *testing.T) {
+	e := newEnv(t)
+	body := []byte(`{"events":[{"key":"shared-1","kind":"payment.paid","occurred_at":"2026-11-20T10:00:00Z"}]}`)
+	for _, tenant := range []string{"acme", "globex"} {
+		r, err := e.client(e.tokens[tenant+"/ingest"]).PushJSON(ctx, "", body)
+		if err != nil || r.NewEvents != 1 || r.Duplicates != 0 {
+			t.Fatalf("%s: %+v %v", tenant, r, err)
+		}
+	}
+	r, err := e.client(e.tokens["globex/ingest"]).PushJSON(ctx, "", body)
+	if err != nil || r.NewEvents != 0 || r.Duplicates != 1 {
+		t.Fatalf("globex resending its own: %+v %v", r, err)
+	}
+}
+
+// Only what the client sent counts as a duplicate: milestones derived again
+// from re-sent daily metrics are the server's business.
+func TestRederivedMilestonesAreNotDuplicates(t *testing.T) {
+	e := newEnv(t)
+	body := []byte(`{"daily_metrics":[{"campaign":"summer","video":"v-live","influencer":"luna","platform":"tiktok","day":"2026-11-19","views":60000}]}`)
+	for range 2 {
+		r, err := e.client(e.tokens["acme/ingest"]).PushJSON(ctx, "", body)
+		if err != nil || r.Duplicates != 0 {
+			t.Fatalf("daily metrics only: %+v %v", r, err)
+		}
+	}
+}
+
+// The feed is newest first by when things happened, and its cursor holds
+// while new events arrive.
+func TestActivityIsOrderedByOccurrenceWithAStableCursor(t *testing.T) {
+	e := newEnv(t)
+	ingest, read := e.client(e.tokens["acme/ingest"]), e.client(e.tokens["acme/read"])
+	// Stored last, happened long ago: it belongs at the end of the feed.
+	if _, err := ingest.PushJSON(ctx, "", []byte(`{"events":[{"key":"backdated","kind":"payment.paid","occurred_at":"2025-01-01T00:00:00Z"}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	var all []apiv1.Activity
+	q := apiv1.ActivityQuery{Limit: 5}
+	for page := 0; ; page++ {
+		r, err := read.Activity(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, r.Events...)
+		if page == 0 {
+			// Arrivals between pages sort above the cursor (not shown on
+			// later pages) or below it (shown once); nothing else moves.
+			if _, err := ingest.PushJSON(ctx, "", []byte(`{"events":[
+				{"key":"late-newest","kind":"payment.paid","occurred_at":"2026-11-21T00:00:00Z"},
+				{"key":"late-old","kind":"payment.paid","occurred_at":"2025-06-01T00:00:00Z"}]}`)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if r.NextCursor == "" {
+			break
+		}
+		q.Cursor = r.NextCursor
+	}
+	seen := map[string]bool{}
+	for i, a := range all {
+		if seen[a.Key] {
+			t.Fatalf("%s shown twice", a.Key)
+		}
+		seen[a.Key] = true
+		if i > 0 && (a.OccurredAt.After(all[i-1].OccurredAt) || a.OccurredAt.Equal(all[i-1].OccurredAt) && a.ID > all[i-1].ID) {
+			t.Fatalf("feed out of order at %d: %s (%v) after %s (%v)", i, a.Key, a.OccurredAt, all[i-1].Key, all[i-1].OccurredAt)
+		}
+	}
+	if all[len(all)-1].Key != "backdated" || !seen["late-old"] || seen["late-newest"] || len(all) != e.eventCount()-1 {
+		t.Fatalf("last %s, %d events paged of %d: %v", all[len(all)-1].Key, len(all), e.eventCount(), seen)
+	}
+}

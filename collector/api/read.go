@@ -95,11 +95,12 @@ func (s *Server) getActivity(w http.ResponseWriter, r *http.Request, tok store.T
 		}
 	}
 	if c := r.URL.Query().Get("cursor"); c != "" {
-		var err error
-		if q.Before, err = strconv.ParseInt(c, 10, 64); err != nil || q.Before < 1 {
+		after, err := store.ParseActivityCursor(c)
+		if err != nil {
 			badQuery(w, &queryError{"cursor", "must be the next_cursor of a previous page"})
 			return
 		}
+		q.After = &after
 	}
 	events, more, err := s.Store.Activity(r.Context(), q)
 	if err != nil {
@@ -111,7 +112,7 @@ func (s *Server) getActivity(w http.ResponseWriter, r *http.Request, tok store.T
 		resp.Events[i] = apiv1.Activity{ID: a.ID, Source: a.Source, Event: a.Event}
 	}
 	if more {
-		resp.NextCursor = strconv.FormatInt(events[len(events)-1].ID, 10)
+		resp.NextCursor = store.CursorAfter(events[len(events)-1]).String()
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
@@ -39,7 +38,7 @@ func (s *Server) getStream(w http.ResponseWriter, r *http.Request, tok store.Tok
 			if !ok {
 				return // the store closed: shutting down
 			}
-			if !slices.Contains(c.Tenants, tok.Tenant) {
+			if c.Tenant != tok.Tenant {
 				continue
 			}
 			id++

@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/commandcenter/commandcenter/plugins/sdk"
@@ -17,14 +20,45 @@ type Activity struct {
 	sdk.Event
 }
 
-// ActivityQuery pages through a tenant's events, newest first.
+// ActivityQuery pages through a tenant's events, newest first: by when
+// they occurred, ties by id.
 type ActivityQuery struct {
 	Tenant string
 	Kinds  []string
-	// Before is the id to continue below (the previous page's last id); 0
-	// starts at the newest.
-	Before int64
-	Limit  int
+	// After continues below the previous page's last event; nil starts at
+	// the newest.
+	After *ActivityCursor
+	Limit int
+}
+
+// ActivityCursor is a position in the feed: the last event a page showed.
+// Events stored later never shift it, wherever they sort.
+type ActivityCursor struct {
+	OccurredAt int64 // Unix milliseconds
+	ID         int64
+}
+
+// CursorAfter is the cursor continuing after a.
+func CursorAfter(a Activity) ActivityCursor {
+	return ActivityCursor{OccurredAt: a.OccurredAt.UnixMilli(), ID: a.ID}
+}
+
+// String is the cursor as the API hands it out: "<ms>_<id>".
+func (c ActivityCursor) String() string {
+	return strconv.FormatInt(c.OccurredAt, 10) + "_" + strconv.FormatInt(c.ID, 10)
+}
+
+// ParseActivityCursor reads a cursor String made.
+func ParseActivityCursor(s string) (ActivityCursor, error) {
+	at, id, ok := strings.Cut(s, "_")
+	var c ActivityCursor
+	var err1, err2 error
+	c.OccurredAt, err1 = strconv.ParseInt(at, 10, 64)
+	c.ID, err2 = strconv.ParseInt(id, 10, 64)
+	if !ok || err1 != nil || err2 != nil || c.ID < 1 {
+		return ActivityCursor{}, fmt.Errorf("not a feed cursor: %q", s)
+	}
+	return c, nil
 }
 
 // Activity returns up to q.Limit events and whether more follow.
@@ -32,15 +66,15 @@ func (s *Store) Activity(ctx context.Context, q ActivityQuery) ([]Activity, bool
 	var w where
 	w.add("tenant = ?", q.Tenant)
 	w.addIn("kind", q.Kinds)
-	if q.Before > 0 {
-		w.add("id < ?", q.Before)
+	if c := q.After; c != nil {
+		w.add("(occurred_at < ? OR (occurred_at = ? AND id < ?))", c.OccurredAt, c.OccurredAt, c.ID)
 	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 100
 	}
 	rows, err := s.read.QueryContext(ctx, `SELECT id, source, key, tenant, kind, entity_type, entity_id, occurred_at, attrs
-		FROM events`+w.String()+` ORDER BY id DESC LIMIT ?`, append(w.args, limit+1)...)
+		FROM events`+w.String()+` ORDER BY occurred_at DESC, id DESC LIMIT ?`, append(w.args, limit+1)...)
 	if err != nil {
 		return nil, false, err
 	}

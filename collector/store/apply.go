@@ -19,18 +19,21 @@ const DerivedSource = "commandcenter"
 type Result struct {
 	// EventsInserted counts new events by kind, derived ones included;
 	// re-sent events are not counted.
-	EventsInserted  map[string]int
+	EventsInserted map[string]int
+	// EventsDuplicate counts events the batch sent with a key already
+	// stored; derived events found again are not the sender's duplicates.
 	EventsDuplicate int
 	Entities        int
 	DailyMetrics    int
 }
 
-// Change is published to subscribers after every applied batch.
+// Change is published to subscribers after every applied batch, once per
+// tenant the batch touched, with that tenant's new events by kind only.
 type Change struct {
-	Source  string         `json:"source"`
-	Tenants []string       `json:"tenants"`
-	Events  map[string]int `json:"events"`
-	At      time.Time      `json:"at"`
+	Source string
+	Tenant string
+	Events map[string]int
+	At     time.Time
 }
 
 // Rules are the business rules the store applies inside each batch's
@@ -53,7 +56,7 @@ func (s *Store) Apply(ctx context.Context, source string, b *sdk.Batch) (Result,
 		return Result{}, err
 	}
 	res := Result{EventsInserted: map[string]int{}}
-	tenants := map[string]bool{}
+	tenants := map[string]map[string]int{}
 	now := s.opts.Now()
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		a := applier{tx: tx, source: source, now: now, res: &res, tenants: tenants, rules: s.opts.Rules}
@@ -62,7 +65,7 @@ func (s *Store) Apply(ctx context.Context, source string, b *sdk.Batch) (Result,
 			return err
 		}
 		for i := range b.Events {
-			if err := a.event(ctx, source, &b.Events[i]); err != nil {
+			if err := a.event(ctx, source, &b.Events[i], false); err != nil {
 				return fmt.Errorf("events[%d]: %w", i, err)
 			}
 		}
@@ -91,7 +94,7 @@ func (s *Store) Apply(ctx context.Context, source string, b *sdk.Batch) (Result,
 	if err != nil {
 		return Result{}, err
 	}
-	s.publish(source, tenants, res.EventsInserted, now)
+	s.publish(source, tenants, now)
 	return res, nil
 }
 
@@ -107,11 +110,13 @@ func (s *Store) Cursor(ctx context.Context, source string) (string, error) {
 
 // applier holds one transaction's prepared statements.
 type applier struct {
-	tx      *sql.Tx
-	source  string
-	now     time.Time
-	res     *Result
-	tenants map[string]bool
+	tx     *sql.Tx
+	source string
+	now    time.Time
+	res    *Result
+	// tenants are the tenants the batch touched, each with its new events
+	// by kind.
+	tenants map[string]map[string]int
 	rules   Rules
 
 	insertEvent, selectStatus, upsertEntity, upsertMetric, upsertScraper *sql.Stmt
@@ -134,7 +139,7 @@ func (a *applier) prepare(ctx context.Context) error {
 		return st
 	}
 	a.insertEvent = prep(`INSERT INTO events (source, key, tenant, kind, entity_type, entity_id, occurred_at, attrs)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, key) DO NOTHING`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, source, key) DO NOTHING`)
 	a.selectStatus = prep(`SELECT status, status_since FROM entities WHERE tenant = ? AND type = ? AND id = ?`)
 	a.upsertEntity = prep(`INSERT INTO entities (tenant, type, id, name, status, status_since, campaign, influencer,
 			platform, due_at, amount_minor, currency, attrs, source, updated_at)
@@ -176,18 +181,32 @@ func nullAttrs(raw []byte) any {
 	return string(raw)
 }
 
-func (a *applier) event(ctx context.Context, source string, e *sdk.Event) error {
+// touch notes that the batch changed something of tenant's.
+func (a *applier) touch(tenant string) map[string]int {
+	kinds := a.tenants[tenant]
+	if kinds == nil {
+		kinds = map[string]int{}
+		a.tenants[tenant] = kinds
+	}
+	return kinds
+}
+
+// event stores e unless its key is known; derived events are the store's
+// own, so finding one again is no duplicate of the sender's.
+func (a *applier) event(ctx context.Context, source string, e *sdk.Event, derived bool) error {
 	r, err := a.insertEvent.ExecContext(ctx, source, e.Key, e.Tenant, e.Kind, e.Entity.Type, e.Entity.ID,
 		e.OccurredAt.UnixMilli(), nullAttrs(e.Attrs))
 	if err != nil {
 		return err
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
-		a.res.EventsDuplicate++
+		if !derived {
+			a.res.EventsDuplicate++
+		}
 		return nil
 	}
 	a.res.EventsInserted[e.Kind]++
-	a.tenants[e.Tenant] = true
+	a.touch(e.Tenant)[e.Kind]++
 	if strings.HasPrefix(e.Kind, "scraper.") {
 		return a.scraperStat(ctx, e)
 	}
@@ -248,7 +267,7 @@ func (a *applier) entity(ctx context.Context, e *sdk.Entity) error {
 		return err
 	}
 	a.res.Entities++
-	a.tenants[e.Tenant] = true
+	a.touch(e.Tenant)
 	if (!isNew && oldStatus == e.Status) || a.rules == nil {
 		return nil
 	}
@@ -265,7 +284,7 @@ func (a *applier) entity(ctx context.Context, e *sdk.Entity) error {
 		Entity:     sdk.EntityRef{Type: e.Type, ID: e.ID},
 		OccurredAt: since,
 		Attrs:      statusAttrs(e, oldStatus),
-	})
+	}, true)
 }
 
 // statusAttrs describe a derived status event: the new status, the one
@@ -296,7 +315,7 @@ func (a *applier) dailyMetric(ctx context.Context, m *sdk.DailyMetric) error {
 		return err
 	}
 	a.res.DailyMetrics++
-	a.tenants[m.Tenant] = true
+	a.touch(m.Tenant)
 	if a.campaigns == nil {
 		a.campaigns, a.videos, a.rollups = map[[2]string]bool{}, map[[2]string]bool{}, map[[4]string]bool{}
 	}
@@ -363,7 +382,7 @@ func (a *applier) milestones(ctx context.Context, entityType, query string, keys
 				Entity:     sdk.EntityRef{Type: entityType, ID: k[1]},
 				OccurredAt: a.now,
 				Attrs:      fmt.Appendf(nil, `{"views_threshold":%d,"views":%d}`, threshold, views),
-			}); err != nil {
+			}, true); err != nil {
 				return err
 			}
 		}
@@ -393,17 +412,16 @@ func (s *Store) Subscribe() (<-chan Change, func()) {
 	}
 }
 
-func (s *Store) publish(source string, tenants map[string]bool, events map[string]int, at time.Time) {
-	c := Change{Source: source, Events: events, At: at}
-	for t := range tenants {
-		c.Tenants = append(c.Tenants, t)
-	}
+func (s *Store) publish(source string, tenants map[string]map[string]int, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for ch := range s.subs {
-		select {
-		case ch <- c:
-		default:
+	for tenant, events := range tenants {
+		c := Change{Source: source, Tenant: tenant, Events: events, At: at}
+		for ch := range s.subs {
+			select {
+			case ch <- c:
+			default:
+			}
 		}
 	}
 }

@@ -321,3 +321,63 @@ func TestStoreDependsOnlyOnTheContract(t *testing.T) {
 		}
 	}
 }
+
+// A batch touching two tenants tells each subscriber-side tenant only of
+// its own new events.
+func TestChangesArePerTenant(t *testing.T) {
+	s := openTest(t, Options{})
+	changes, stop := s.Subscribe()
+	defer stop()
+	ev := func(tenant, key, kind string) sdk.Event {
+		return sdk.Event{Key: key, Tenant: tenant, Kind: kind, OccurredAt: testNow}
+	}
+	mustApply(t, s, "p", sdk.Batch{Events: []sdk.Event{
+		ev("acme", "1", sdk.KindPaymentPaid), ev("acme", "2", sdk.KindPaymentPaid), ev("globex", "1", sdk.KindVideoApproved)}})
+	got := map[string]map[string]int{}
+	for range 2 {
+		c := <-changes
+		got[c.Tenant] = c.Events
+	}
+	if len(got) != 2 || len(got["acme"]) != 1 || got["acme"][sdk.KindPaymentPaid] != 2 ||
+		len(got["globex"]) != 1 || got["globex"][sdk.KindVideoApproved] != 1 {
+		t.Fatalf("changes %v", got)
+	}
+}
+
+// A database made by the first schema keeps its events, cursors and all
+// through the migration that makes keys unique per tenant.
+func TestMigrationCarriesEventsOver(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	old, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, err := migrations.ReadFile("migrations/0001_initial.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Exec(string(v1) + `;PRAGMA user_version = 1;
+		INSERT INTO events (source, key, tenant, kind, occurred_at, attrs) VALUES
+			('p', 'k1', 'acme', 'payment.paid', 1000, '{"a":1}'), ('p', 'k2', 'acme', 'payment.paid', 500, NULL);
+		INSERT INTO cursors VALUES ('p', 'c9', 1);`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	s, err := Open(path, Options{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	acts, _, err := s.Activity(context.Background(), ActivityQuery{Tenant: "acme"})
+	if err != nil || len(acts) != 2 || acts[0].Key != "k1" || string(acts[0].Attrs) != `{"a":1}` {
+		t.Fatalf("events after migration: %+v %v", acts, err)
+	}
+	if c, _ := s.Cursor(context.Background(), "p"); c != "c9" {
+		t.Fatalf("cursor %q", c)
+	}
+	// The same key from another tenant is now another event.
+	r := mustApply(t, s, "p", sdk.Batch{Events: []sdk.Event{{Key: "k1", Tenant: "globex", Kind: sdk.KindPaymentPaid, OccurredAt: testNow}}})
+	if r.EventsInserted[sdk.KindPaymentPaid] != 1 || r.EventsDuplicate != 0 {
+		t.Fatalf("globex k1: %+v", r)
+	}
+}
