@@ -235,6 +235,7 @@ func TestPostEventsRejectsBadInputAndStoresNothing(t *testing.T) {
 		{"negative money", `{"entities":[{"type":"payment","id":"p9","status":"open","amount":{"minor":-100,"currency":"EUR"}}]}`, 422, "invalid_batch", "entities[0].amount.minor"},
 		{"fractional money", `{"entities":[{"type":"payment","id":"p9","status":"open","amount":{"minor":12.5,"currency":"EUR"}}]}`, 400, "invalid_batch", "entities[0].amount.minor"},
 		{"negative count", `{"daily_metrics":[{"campaign":"c","platform":"tiktok","day":"2026-11-20","views":-1}]}`, 422, "invalid_batch", "daily_metrics[0].views"},
+		{"fractional count", `{"daily_metrics":[{"campaign":"c","platform":"tiktok","day":"2026-11-20","views":1.5}]}`, 400, "invalid_batch", "daily_metrics[0].views"},
 		{"body over the limit", `{"events":[` + strings.Join(bigItems, ",") + `]}`, 413, "body_too_large", ""},
 	}
 	for _, tc := range cases {

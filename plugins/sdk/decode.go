@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // DecodeConfig decodes a plugin's JSON config into cfg (which holds the
@@ -40,11 +41,15 @@ func DecodeStrict(data []byte, v any) *Problem {
 	var timeErr *time.ParseError
 	switch {
 	case errors.As(err, &typeErr):
+		path := jsonPath(typeErr.Field)
 		msg := fmt.Sprintf("must be %s, got %s", jsonTypeName(typeErr.Type.Kind()), typeErr.Value)
-		if typeErr.Type.Kind() == reflect.Int64 && strings.HasPrefix(typeErr.Value, "number") {
+		switch {
+		case typeErr.Type.Kind() == reflect.Int64 && strings.HasPrefix(typeErr.Value, "number") && strings.HasSuffix(path, "minor"):
 			msg = "must be a whole number (money is in integer minor units), got " + typeErr.Value
+		case typeErr.Type.Kind() == reflect.Int64 && strings.HasPrefix(typeErr.Value, "number"):
+			msg = "must be a whole number, got " + typeErr.Value
 		}
-		return &Problem{Path: typeErr.Field, Message: msg}
+		return &Problem{Path: path, Message: msg}
 	case errors.As(err, &timeErr):
 		return &Problem{Message: fmt.Sprintf("times must be RFC 3339 like 2026-11-20T09:00:00Z, got %s", timeErr.Value)}
 	}
@@ -52,6 +57,19 @@ func DecodeStrict(data []byte, v any) *Problem {
 		return &Problem{Path: strings.Trim(msg, `"`), Message: "unknown field"}
 	}
 	return &Problem{Message: "not valid JSON: " + err.Error()}
+}
+
+// jsonPath is encoding/json's field path as the document spells it: the Go
+// names of embedded structs (DailyMetric's Counts) are not in the JSON.
+func jsonPath(field string) string {
+	parts := strings.Split(field, ".")
+	kept := parts[:0]
+	for _, p := range parts {
+		if p != "" && !unicode.IsUpper(rune(p[0])) {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, ".")
 }
 
 func jsonTypeName(k reflect.Kind) string {

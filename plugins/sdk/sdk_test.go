@@ -14,10 +14,14 @@ func TestDecodeStrictNamesTheField(t *testing.T) {
 		Money Money     `json:"money"`
 		When  time.Time `json:"when"`
 		Tags  []string  `json:"tags"`
+		// Embedded fields are promoted: their Go name is no part of a path.
+		Metric DailyMetric `json:"metric"`
 	}
 	cases := []struct{ in, field, msg string }{
 		{`{"count":"x"}`, "count", "must be an integer, got string"},
 		{`{"money":{"minor":1.5,"currency":"EUR"}}`, "money.minor", "must be a whole number (money is in integer minor units)"},
+		{`{"metric":{"views":1.5}}`, "metric.views", "must be a whole number, got number 1.5"},
+		{`{"metric":{"shares":"many"}}`, "metric.shares", "must be an integer, got string"},
 		{`{"colour":1}`, "colour", "unknown field"},
 		{`{"tags":{}}`, "tags", "must be an array"},
 		{`{"when":"tuesday"}`, "", "times must be RFC 3339"},
