@@ -13,7 +13,6 @@ import (
 
 	"github.com/commandcenter/commandcenter/collector/config"
 	"github.com/commandcenter/commandcenter/collector/store"
-	"github.com/commandcenter/commandcenter/exporter"
 )
 
 // BenchmarkIngestThroughPlugin streams events from a real plugin child
@@ -32,7 +31,7 @@ func BenchmarkIngestThroughPlugin(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		host := NewHost([]config.Plugin{cfg}, &Ingester{Store: st, Metrics: exporter.NewHostMetrics(prometheus.NewRegistry()), Logger: logger}, "")
+		host := NewHost([]config.Plugin{cfg}, &Ingester{Store: st, Metrics: NewMetrics(prometheus.NewRegistry()), Logger: logger}, "")
 		r := host.runners[0]
 		if err := r.start(ctx); err != nil {
 			b.Fatal(err)

@@ -21,7 +21,6 @@ import (
 
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
 	"github.com/commandcenter/commandcenter/collector/config"
-	"github.com/commandcenter/commandcenter/exporter"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
@@ -29,7 +28,7 @@ import (
 type Host struct {
 	ingester *Ingester
 	logger   *slog.Logger
-	metrics  *exporter.HostMetrics
+	metrics  *Metrics
 	// executable runs built-in plugins as `<executable> plugin <name>`.
 	executable string
 	runners    []*runner

@@ -22,7 +22,6 @@ import (
 
 	"github.com/commandcenter/commandcenter/collector/config"
 	"github.com/commandcenter/commandcenter/collector/store"
-	"github.com/commandcenter/commandcenter/exporter"
 )
 
 // testPlugin is the built testplugin executable, shared by every test.
@@ -65,7 +64,7 @@ type harness struct {
 	t       *testing.T
 	store   *store.Store
 	host    *Host
-	metrics *exporter.HostMetrics
+	metrics *Metrics
 	logs    *syncBuffer
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -85,7 +84,7 @@ func startHost(t *testing.T, plugins ...config.Plugin) *harness {
 	}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	m := exporter.NewHostMetrics(prometheus.NewRegistry())
+	m := NewMetrics(prometheus.NewRegistry())
 	host := NewHost(plugins, &Ingester{Store: st, Metrics: m, Logger: logger}, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, store: st, host: host, metrics: m, logs: logs, cancel: cancel, done: make(chan struct{})}

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 
 	"github.com/commandcenter/commandcenter/collector/store"
-	"github.com/commandcenter/commandcenter/exporter"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
@@ -15,7 +14,7 @@ import (
 // store.
 type Ingester struct {
 	Store   *store.Store
-	Metrics *exporter.HostMetrics
+	Metrics *Metrics
 	Logger  *slog.Logger
 }
 

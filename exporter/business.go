@@ -3,8 +3,10 @@
 // sets quickly), refreshed from collector/business in domains (payments,
 // videos, contracts, campaigns, scraper) that each report their own
 // refresh duration and success, like node_exporter's collectors; and the
-// process's operational metrics (client_golang): the plugin host, ingest,
-// the API, the store. Every metric name is a constant here (names.go).
+// process's own metrics (client_golang): Go runtime, process, build info,
+// the store's size. Every metric name is a constant in
+// exporter/metricnames; the host and the API register their own
+// operational metrics under those names.
 package exporter
 
 import (
@@ -22,6 +24,7 @@ import (
 	"github.com/commandcenter/commandcenter/collector/business"
 	"github.com/commandcenter/commandcenter/collector/config"
 	"github.com/commandcenter/commandcenter/collector/store"
+	"github.com/commandcenter/commandcenter/exporter/metricnames"
 )
 
 // Options tune the business metrics.
@@ -104,35 +107,35 @@ func NewBusiness(reports *business.Reports, opts Options) *Business {
 	scraper := b.domain("scraper", b.updateScraper)
 	f := &b.f
 	g, c := "gauge", "counter"
-	f.paymentsOpen = b.add(payments, PaymentsOpen, g, "Open (unpaid) payments.", "tenant", "currency")
-	f.paymentsOpenAmount = b.add(payments, PaymentsOpenAmount, g, "Sum of open payments, in major currency units.", "tenant", "currency")
-	f.paymentsOverdue = b.add(payments, PaymentsOverdue, g, "Open payments past their due date.", "tenant", "currency")
-	f.paymentDue = b.add(payments, PaymentDueTimestamp, g, "Due date of each open payment.", "tenant", "payment", "influencer", "campaign", "currency")
-	f.videos = b.add(videos, Videos, g, "Videos by status.", "tenant", "status")
-	f.videosUpcoming = b.add(videos, VideosUpcoming, g, "Scheduled videos due within the upcoming window.", "tenant")
-	f.videoDue = b.add(videos, VideoDueTimestamp, g, "Due date of each scheduled video not yet uploaded.", "tenant", "video", "influencer", "campaign", "platform")
-	f.reviewQueue = b.add(videos, VideoReviewQueue, g, "Videos submitted and waiting for review.", "tenant")
-	f.reviewOldest = b.add(videos, VideoReviewOldestSubmittedTimestamp, g, "When the oldest video in the review queue was submitted.", "tenant")
-	f.campaigns = b.add(campaigns, Campaigns, g, "Campaigns by status.", "tenant", "status")
-	f.influencers = b.add(contracts, Influencers, g, "Influencers by status (pending_signature included).", "tenant", "status")
-	f.contracts = b.add(contracts, Contracts, g, "Contracts by status.", "tenant", "status")
-	f.contractExpiry = b.add(contracts, ContractExpiryTimestamp, g, "Expiry of each signed contract, unexpired or recently expired.", "tenant", "contract", "influencer", "campaign")
-	f.contractSent = b.add(contracts, ContractSentTimestamp, g, "When each contract awaiting signature was sent.", "tenant", "contract", "influencer")
-	f.campaignInfo = b.add(campaigns, CampaignInfo, g, "Campaign metadata; always 1.", "tenant", "campaign", "name", "status")
-	f.revenue = b.add(campaigns, Revenue, g, "Revenue over all daily metrics, in major currency units.", "tenant", "currency")
-	f.cost = b.add(campaigns, Cost, g, "Cost over all daily metrics, in major currency units.", "tenant", "currency")
-	f.impressions = b.add(campaigns, PlatformImpressions, g, "Impressions over all daily metrics.", "tenant", "platform")
-	f.views = b.add(campaigns, PlatformViews, g, "Views over all daily metrics.", "tenant", "platform")
-	f.clicks = b.add(campaigns, PlatformClicks, g, "Clicks over all daily metrics.", "tenant", "platform")
-	f.engagements = b.add(campaigns, PlatformEngagements, g, "Likes, comments and shares over all daily metrics.", "tenant", "platform")
-	f.campaignCPM = b.add(campaigns, CampaignCPM, g, "Cost per thousand impressions (views where the platform reports no impressions) so far, major units.", "tenant", "campaign", "platform", "currency")
-	f.campaignCPMTarget = b.add(campaigns, CampaignCPMTarget, g, "The campaign's CPM target, major units.", "tenant", "campaign", "currency")
-	f.campaignViewsDaily = b.add(campaigns, CampaignViewsDaily, g, "Views on the last complete UTC day.", "tenant", "campaign", "platform")
-	f.campaignLastMetrics = b.add(campaigns, CampaignLastMetricsTimestamp, g, "When performance data for the campaign last arrived.", "tenant", "campaign")
-	f.scraperLastSuccess = b.add(scraper, ScraperLastSuccessTimestamp, g, "When the scraper last read the target successfully.", "tenant", "target")
-	f.scraperRuns = b.add(scraper, ScraperRunsTotal, c, "Scraper runs by outcome.", "tenant", "target", "status")
-	f.scraperErrors = b.add(scraper, ScraperErrorsTotal, c, "Errors the scraper reported.", "tenant", "target")
-	f.scraperSelectorUpdates = b.add(scraper, ScraperSelectorUpdatesTotal, c, "Times a target's selectors were updated.", "tenant", "target")
+	f.paymentsOpen = b.add(payments, metricnames.PaymentsOpen, g, "Open (unpaid) payments.", "tenant", "currency")
+	f.paymentsOpenAmount = b.add(payments, metricnames.PaymentsOpenAmount, g, "Sum of open payments, in major currency units.", "tenant", "currency")
+	f.paymentsOverdue = b.add(payments, metricnames.PaymentsOverdue, g, "Open payments past their due date.", "tenant", "currency")
+	f.paymentDue = b.add(payments, metricnames.PaymentDueTimestamp, g, "Due date of each open payment.", "tenant", "payment", "influencer", "campaign", "currency")
+	f.videos = b.add(videos, metricnames.Videos, g, "Videos by status.", "tenant", "status")
+	f.videosUpcoming = b.add(videos, metricnames.VideosUpcoming, g, "Scheduled videos due within the upcoming window.", "tenant")
+	f.videoDue = b.add(videos, metricnames.VideoDueTimestamp, g, "Due date of each scheduled video not yet uploaded.", "tenant", "video", "influencer", "campaign", "platform")
+	f.reviewQueue = b.add(videos, metricnames.VideoReviewQueue, g, "Videos submitted and waiting for review.", "tenant")
+	f.reviewOldest = b.add(videos, metricnames.VideoReviewOldestSubmittedTimestamp, g, "When the oldest video in the review queue was submitted.", "tenant")
+	f.campaigns = b.add(campaigns, metricnames.Campaigns, g, "Campaigns by status.", "tenant", "status")
+	f.influencers = b.add(contracts, metricnames.Influencers, g, "Influencers by status (pending_signature included).", "tenant", "status")
+	f.contracts = b.add(contracts, metricnames.Contracts, g, "Contracts by status.", "tenant", "status")
+	f.contractExpiry = b.add(contracts, metricnames.ContractExpiryTimestamp, g, "Expiry of each signed contract, unexpired or recently expired.", "tenant", "contract", "influencer", "campaign")
+	f.contractSent = b.add(contracts, metricnames.ContractSentTimestamp, g, "When each contract awaiting signature was sent.", "tenant", "contract", "influencer")
+	f.campaignInfo = b.add(campaigns, metricnames.CampaignInfo, g, "Campaign metadata; always 1.", "tenant", "campaign", "name", "status")
+	f.revenue = b.add(campaigns, metricnames.Revenue, g, "Revenue over all daily metrics, in major currency units.", "tenant", "currency")
+	f.cost = b.add(campaigns, metricnames.Cost, g, "Cost over all daily metrics, in major currency units.", "tenant", "currency")
+	f.impressions = b.add(campaigns, metricnames.PlatformImpressions, g, "Impressions over all daily metrics.", "tenant", "platform")
+	f.views = b.add(campaigns, metricnames.PlatformViews, g, "Views over all daily metrics.", "tenant", "platform")
+	f.clicks = b.add(campaigns, metricnames.PlatformClicks, g, "Clicks over all daily metrics.", "tenant", "platform")
+	f.engagements = b.add(campaigns, metricnames.PlatformEngagements, g, "Likes, comments and shares over all daily metrics.", "tenant", "platform")
+	f.campaignCPM = b.add(campaigns, metricnames.CampaignCPM, g, "Cost per thousand impressions (views where the platform reports no impressions) so far, major units.", "tenant", "campaign", "platform", "currency")
+	f.campaignCPMTarget = b.add(campaigns, metricnames.CampaignCPMTarget, g, "The campaign's CPM target, major units.", "tenant", "campaign", "currency")
+	f.campaignViewsDaily = b.add(campaigns, metricnames.CampaignViewsDaily, g, "Views on the last complete UTC day.", "tenant", "campaign", "platform")
+	f.campaignLastMetrics = b.add(campaigns, metricnames.CampaignLastMetricsTimestamp, g, "When performance data for the campaign last arrived.", "tenant", "campaign")
+	f.scraperLastSuccess = b.add(scraper, metricnames.ScraperLastSuccessTimestamp, g, "When the scraper last read the target successfully.", "tenant", "target")
+	f.scraperRuns = b.add(scraper, metricnames.ScraperRunsTotal, c, "Scraper runs by outcome.", "tenant", "target", "status")
+	f.scraperErrors = b.add(scraper, metricnames.ScraperErrorsTotal, c, "Errors the scraper reported.", "tenant", "target")
+	f.scraperSelectorUpdates = b.add(scraper, metricnames.ScraperSelectorUpdatesTotal, c, "Times a target's selectors were updated.", "tenant", "target")
 	return b
 }
 
@@ -158,9 +161,9 @@ func (b *Business) newSelfMetrics(reg prometheus.Registerer) {
 	gauge := func(name, help string) *prometheus.GaugeVec {
 		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, []string{"domain"})
 	}
-	b.refreshDuration = gauge(BusinessRefreshDuration, "How long the latest refresh of a domain of business metrics took.")
-	b.refreshSuccess = gauge(BusinessRefreshSuccess, "1 if the latest refresh of a domain of business metrics succeeded, else 0 (its series keep their last values).")
-	b.lastSuccess = gauge(BusinessLastRefreshSuccessTimestamp, "When a domain of business metrics was last refreshed successfully; 0 before the first time.")
+	b.refreshDuration = gauge(metricnames.BusinessRefreshDuration, "How long the latest refresh of a domain of business metrics took.")
+	b.refreshSuccess = gauge(metricnames.BusinessRefreshSuccess, "1 if the latest refresh of a domain of business metrics succeeded, else 0 (its series keep their last values).")
+	b.lastSuccess = gauge(metricnames.BusinessLastRefreshSuccessTimestamp, "When a domain of business metrics was last refreshed successfully; 0 before the first time.")
 	if reg != nil {
 		reg.MustRegister(b.refreshDuration, b.refreshSuccess, b.lastSuccess)
 	}

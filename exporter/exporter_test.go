@@ -19,6 +19,7 @@ import (
 	"github.com/commandcenter/commandcenter/collector/config"
 	"github.com/commandcenter/commandcenter/collector/store"
 	"github.com/commandcenter/commandcenter/collector/store/storetest"
+	"github.com/commandcenter/commandcenter/exporter/metricnames"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
@@ -232,7 +233,7 @@ func TestRefreshReportsItselfPerDomain(t *testing.T) {
 			t.Errorf("%s: last success %v, want %v", d, v, want)
 		}
 	}
-	n, err := testutil.GatherAndCount(reg, BusinessRefreshDuration, BusinessRefreshSuccess, BusinessLastRefreshSuccessTimestamp)
+	n, err := testutil.GatherAndCount(reg, metricnames.BusinessRefreshDuration, metricnames.BusinessRefreshSuccess, metricnames.BusinessLastRefreshSuccessTimestamp)
 	if err != nil || n != 3*len(domains) {
 		t.Fatalf("%d refresh series registered, want %d: %v", n, 3*len(domains), err)
 	}

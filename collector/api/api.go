@@ -21,7 +21,6 @@ import (
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
 	"github.com/commandcenter/commandcenter/collector/business"
 	"github.com/commandcenter/commandcenter/collector/store"
-	"github.com/commandcenter/commandcenter/exporter"
 )
 
 // Server holds what the handlers need.
@@ -64,7 +63,7 @@ func (s *Server) Routes(reg prometheus.Registerer) http.Handler {
 	if s.Heartbeat == 0 {
 		s.Heartbeat = DefaultHeartbeat
 	}
-	duration := exporter.NewHTTPDuration(reg)
+	duration := newHTTPDuration(reg)
 
 	mux := http.NewServeMux()
 	handle := func(pattern, route string, h http.Handler) {

@@ -24,7 +24,6 @@ import (
 	"github.com/commandcenter/commandcenter/collector/config"
 	"github.com/commandcenter/commandcenter/collector/store"
 	"github.com/commandcenter/commandcenter/collector/store/storetest"
-	"github.com/commandcenter/commandcenter/exporter"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
@@ -49,7 +48,7 @@ func newServer(t *testing.T, st *store.Store, maxBody int64) string {
 	srv := &Server{
 		Store:        st,
 		Reports:      business.NewReports(st, time.Duration(cfg.Exporter.UpcomingWindow)),
-		Ingester:     &collector.Ingester{Store: st, Metrics: exporter.NewHostMetrics(reg), Logger: logger},
+		Ingester:     &collector.Ingester{Store: st, Metrics: collector.NewMetrics(reg), Logger: logger},
 		Logger:       logger,
 		MaxBodyBytes: maxBody,
 		Now:          func() time.Time { return storetest.Now },

@@ -1,4 +1,7 @@
-package exporter
+// Package metricnames names every metric commandcenter exposes, each once,
+// with one prefix. The exporter, the plugin host, the API and dashboards code
+// use these constants rather than spelling a name again. It imports nothing.
+package metricnames
 
 // Namespace prefixes every metric commandcenter exposes.
 const Namespace = "commandcenter"
