@@ -1,11 +1,16 @@
 package apiv1
 
 import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestContractAndClientBuildWithoutCgo: what the Grafana backend and plugin
@@ -57,5 +62,63 @@ func TestQueriesEncodeOnlyWhatIsSet(t *testing.T) {
 		if tc.got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, tc.got, tc.want)
 		}
+	}
+}
+
+// serve answers every request with handler on 127.0.0.1 and returns a
+// client of it with small limits.
+func serve(t *testing.T, handler http.HandlerFunc) *Client {
+	t.Helper()
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	c, err := New(Config{URL: srv.URL, Token: "cc_x", MaxResponseBytes: 1 << 20, StreamIdleTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// A broken or hostile server cannot make the client hold unbounded memory
+// or hang forever.
+func TestClientBoundsWhatAServerSends(t *testing.T) {
+	ctx := context.Background()
+	huge := serve(t, func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, `{"plugins":[`+strings.Repeat(`{"name":"x"},`, 200_000)+`{}]}`)
+	})
+	if _, err := huge.Plugins(ctx); err == nil || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
+		t.Fatalf("a 2.6 MB answer: %v", err)
+	}
+
+	silent := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, ": connected\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	start := time.Now()
+	err := silent.Stream(ctx, func(Change) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "nothing received for 300ms") || time.Since(start) > 5*time.Second {
+		t.Fatalf("a silent stream: %v after %s", err, time.Since(start))
+	}
+
+	endless := serve(t, func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "event: change\n")
+		for range 3000 {
+			io.WriteString(w, "data: "+strings.Repeat("x", 1000)+"\n")
+		}
+	})
+	if err := endless.Stream(ctx, func(Change) error { return nil }); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("an endless event: %v", err)
+	}
+}
+
+func TestStreamJoinsDataLinesAndEnds(t *testing.T) {
+	c := serve(t, func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, ": connected\n\nid: 1\nevent: change\ndata: {\"source\":\"demo\",\ndata: \"events\":{\"payment.paid\":2}}\n\n: keep-alive\n\n")
+	})
+	var got []Change
+	err := c.Stream(context.Background(), func(ch Change) error { got = append(got, ch); return nil })
+	if err != ErrStreamClosed || len(got) != 1 || got[0].Source != "demo" || got[0].Events["payment.paid"] != 2 {
+		t.Fatalf("%v %+v", err, got)
 	}
 }

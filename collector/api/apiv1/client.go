@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,18 +33,30 @@ type Config struct {
 	HTTPClient *http.Client
 	// UserAgent is sent with every request.
 	UserAgent string
+	// MaxResponseBytes bounds one answer (and one streamed change), so a
+	// broken or hostile server cannot exhaust memory. Default 64 MiB.
+	MaxResponseBytes int64
+	// StreamIdleTimeout ends a Stream that received nothing, not even a
+	// keep-alive, for this long. Default 1m (the server sends one every 15s).
+	StreamIdleTimeout time.Duration
 }
 
-// DefaultTimeout bounds each call when Config.Timeout is zero.
-const DefaultTimeout = 30 * time.Second
+// Defaults of Config's zero fields.
+const (
+	DefaultTimeout           = 30 * time.Second
+	DefaultMaxResponseBytes  = 64 << 20
+	DefaultStreamIdleTimeout = time.Minute
+)
 
 // Client calls one commandcenter server. It is safe for concurrent use.
 type Client struct {
-	base    *url.URL
-	token   string
-	timeout time.Duration
-	http    *http.Client
-	agent   string
+	base        *url.URL
+	token       string
+	timeout     time.Duration
+	http        *http.Client
+	agent       string
+	maxResponse int64
+	streamIdle  time.Duration
 }
 
 // New checks cfg and returns a client; it makes no request.
@@ -52,9 +65,16 @@ func New(cfg Config) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("commandcenter API URL must be http(s)://host[:port], got %q", cfg.URL)
 	}
-	c := &Client{base: u, token: cfg.Token, timeout: cfg.Timeout, http: cfg.HTTPClient, agent: cfg.UserAgent}
+	c := &Client{base: u, token: cfg.Token, timeout: cfg.Timeout, http: cfg.HTTPClient, agent: cfg.UserAgent,
+		maxResponse: cfg.MaxResponseBytes, streamIdle: cfg.StreamIdleTimeout}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
+	}
+	if c.maxResponse <= 0 {
+		c.maxResponse = DefaultMaxResponseBytes
+	}
+	if c.streamIdle <= 0 {
+		c.streamIdle = DefaultStreamIdleTimeout
 	}
 	if c.agent == "" {
 		c.agent = "commandcenter-apiv1-client"
@@ -123,7 +143,7 @@ func (c *Client) Performance(ctx context.Context, q PerformanceQuery) (*Performa
 // Entities is one page of entities of one type (sdk.EntityTypes).
 func (c *Client) Entities(ctx context.Context, entityType string, q EntitiesQuery) (*EntitiesResponse, error) {
 	var out EntitiesResponse
-	return &out, c.Do(ctx, http.MethodGet, PathEntities+url.PathEscape(entityType), q.Values(), nil, &out)
+	return &out, c.Do(ctx, http.MethodGet, PathEntities+entityType, q.Values(), nil, &out)
 }
 
 // Plugins is the state of every source plugin.
@@ -154,11 +174,16 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		return err
 	}
 	defer resp.Body.Close()
+	answer := &io.LimitedReader{R: resp.Body, N: c.maxResponse + 1}
 	if out == nil {
-		_, err = io.Copy(io.Discard, resp.Body)
-		return err
+		_, err = io.Copy(io.Discard, answer)
+	} else if err = json.NewDecoder(answer).Decode(out); err == nil {
+		_, err = io.Copy(io.Discard, answer) // read to the end, so the connection is reused
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	switch {
+	case answer.N <= 0:
+		return fmt.Errorf("commandcenter API: the answer to %s %s is larger than %d bytes", method, path, c.maxResponse)
+	case err != nil:
 		return fmt.Errorf("commandcenter API: decoding the answer to %s %s: %w", method, path, err)
 	}
 	return nil
@@ -215,20 +240,27 @@ func readError(resp *http.Response) *Error {
 }
 
 // Stream follows GET /api/v1/stream, calling fn for every change until ctx
-// ends (ctx.Err()), the server closes the stream (ErrStreamClosed) or fn
-// returns an error (returned as it is). It does not reconnect; keep-alive
-// comments are skipped.
+// ends (ctx.Err()), the server closes the stream (ErrStreamClosed), it is
+// silent longer than the idle timeout, or fn returns an error (returned as
+// it is). It does not reconnect; keep-alive comments are skipped.
 func (c *Client) Stream(ctx context.Context, fn func(Change) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	resp, err := c.send(ctx, http.MethodGet, PathStream, nil, nil)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
+	// A silent server (not even keep-alives) ends the stream.
+	var idle atomic.Bool
+	timer := time.AfterFunc(c.streamIdle, func() { idle.Store(true); cancel() })
+	defer timer.Stop()
 	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	sc.Buffer(make([]byte, 64<<10), int(min(c.maxResponse, 1<<30)))
 	var event string
 	var data []byte
 	for sc.Scan() {
+		timer.Reset(c.streamIdle)
 		line := sc.Text()
 		switch {
 		case line == "":
@@ -241,19 +273,27 @@ func (c *Client) Stream(ctx context.Context, fn func(Change) error) error {
 					return err
 				}
 			}
-			event, data = "", nil
+			event, data = "", data[:0]
 		case strings.HasPrefix(line, ":"):
 		case strings.HasPrefix(line, "event:"):
 			event = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
 		case strings.HasPrefix(line, "data:"):
+			if len(data) > 0 {
+				data = append(data, '\n') // data lines of one event join with newlines
+			}
 			data = append(data, strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " ")...)
+			if int64(len(data)) > c.maxResponse {
+				return fmt.Errorf("commandcenter API: stream: a change larger than %d bytes", c.maxResponse)
+			}
 		}
 	}
-	if err := sc.Err(); err != nil && ctx.Err() == nil {
-		return fmt.Errorf("commandcenter API: stream: %w", err)
-	}
-	if ctx.Err() != nil {
+	switch {
+	case idle.Load():
+		return fmt.Errorf("commandcenter API: stream: nothing received for %s", c.streamIdle)
+	case ctx.Err() != nil:
 		return ctx.Err()
+	case sc.Err() != nil:
+		return fmt.Errorf("commandcenter API: stream: %w", sc.Err())
 	}
 	return ErrStreamClosed
 }
