@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -92,6 +93,9 @@ type businessFamilies struct {
 
 // NewBusiness prepares the families; call Refresh or Run to fill them.
 func NewBusiness(reports *business.Reports, opts Options) *Business {
+	if opts.Config.RefreshInterval <= 0 {
+		panic("exporter: Options.Config needs the configuration's exporter section, defaults applied")
+	}
 	b := &Business{reports: reports, cfg: opts.Config, now: opts.Now, logger: opts.Logger}
 	if b.now == nil {
 		b.now = time.Now
@@ -169,13 +173,17 @@ func (b *Business) newSelfMetrics(reg prometheus.Registerer) {
 	}
 }
 
+// maxAge forces a refresh this often without store changes, for counts
+// that move with time (overdue payments, upcoming videos).
+const maxAge = 15 * time.Second
+
 // Run keeps the metrics current until ctx ends: after every store change
-// (at most once per refresh interval) and at least every MaxAge. Call
+// (at most once per refresh interval) and at least every maxAge. Call
 // Refresh once before, so the first scrape has values.
 func (b *Business) Run(ctx context.Context) {
 	changes, stop := b.reports.Store.Subscribe()
 	defer stop()
-	tick := time.NewTicker(b.cfg.MaxAge())
+	tick := time.NewTicker(maxAge)
 	defer tick.Stop()
 	for {
 		select {
@@ -203,6 +211,10 @@ func (b *Business) Refresh(ctx context.Context) error {
 	defer b.mu.Unlock()
 	now := b.now()
 	snap, snapErr := b.snapshot(ctx, now)
+	if snapErr != nil {
+		// Every domain needs the snapshot: all fail, with the one reason.
+		snapErr = fmt.Errorf("reading counts and totals: %w", snapErr)
+	}
 	var errs []error
 	for _, d := range b.domains {
 		start := time.Now()
@@ -220,7 +232,9 @@ func (b *Business) Refresh(ctx context.Context) error {
 			}
 			d.lastErr = err
 			b.refreshSuccess.WithLabelValues(d.name).Set(0)
-			errs = append(errs, fmt.Errorf("%s: %w", d.name, err))
+			if err != snapErr {
+				errs = append(errs, fmt.Errorf("%s: %w", d.name, err))
+			}
 		} else {
 			for _, f := range d.families {
 				f.end()
@@ -230,6 +244,9 @@ func (b *Business) Refresh(ctx context.Context) error {
 			b.lastSuccess.WithLabelValues(d.name).Set(unixSeconds(now))
 		}
 		b.refreshDuration.WithLabelValues(d.name).Set(time.Since(start).Seconds())
+	}
+	if snapErr != nil {
+		return snapErr
 	}
 	return errors.Join(errs...)
 }
@@ -265,17 +282,21 @@ func (b *Business) snapshot(ctx context.Context, now time.Time) (*snapshot, erro
 func (b *Business) Ready() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var failed []error
+	var failed []string
+	var first error
 	for _, d := range b.domains {
 		switch {
 		case d.lastErr != nil:
-			failed = append(failed, fmt.Errorf("%s: %w", d.name, d.lastErr))
+			failed = append(failed, d.name)
+			if first == nil {
+				first = d.lastErr
+			}
 		case d.lastAt.IsZero():
 			return errors.New("business metrics not computed yet")
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("business metrics: last refresh failed: %w", errors.Join(failed...))
+		return fmt.Errorf("business metrics: last refresh failed (%s): %w", strings.Join(failed, ", "), first)
 	}
 	return nil
 }

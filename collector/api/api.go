@@ -60,6 +60,9 @@ func (s *Server) now() time.Time {
 // Routes returns the API's handler; reg receives the request duration
 // histogram.
 func (s *Server) Routes(reg prometheus.Registerer) http.Handler {
+	if s.Store == nil || s.Reports == nil || s.Ingester == nil || s.Logger == nil || s.MaxBodyBytes <= 0 {
+		panic("api: Server needs Store, Reports, Ingester, Logger and MaxBodyBytes (config api.max_body_bytes)")
+	}
 	if s.Heartbeat == 0 {
 		s.Heartbeat = DefaultHeartbeat
 	}

@@ -14,10 +14,10 @@ import (
 // StatusCounts counts entities: tenant → type → status → count.
 type StatusCounts map[string]map[string]map[string]int64
 
-// StatusCounts counts entities of the given types (none: all) by status,
-// for tenant ("" = every tenant).
-func (r *Reports) StatusCounts(ctx context.Context, tenant string, types ...string) (StatusCounts, error) {
-	rows, err := r.Store.StatusCounts(ctx, tenant, types...)
+// StatusCounts counts entities by type and status, for tenant ("" = every
+// tenant).
+func (r *Reports) StatusCounts(ctx context.Context, tenant string) (StatusCounts, error) {
+	rows, err := r.Store.StatusCounts(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}

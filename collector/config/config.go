@@ -46,18 +46,14 @@ type Exporter struct {
 	// this recently, so "expired while active" alerts can see them.
 	ContractExpiredLookback model.Duration `yaml:"contract_expired_lookback"`
 	// RefreshInterval bounds how often business metrics are recomputed
-	// after the store changes; they are also recomputed at least every
-	// MaxAge() so time-based counts (overdue) stay current.
+	// after the store changes; they are also recomputed every 15 s
+	// regardless, so time-based counts (overdue) stay current.
 	RefreshInterval model.Duration `yaml:"refresh_interval"`
 	// PushURL, when set, pushes every metric to this VictoriaMetrics (or
 	// Prometheus-compatible import) URL every PushInterval.
 	PushURL      string         `yaml:"push_url"`
 	PushInterval model.Duration `yaml:"push_interval"`
 }
-
-// MaxAge is how old business metrics may get without a store change: 15
-// refresh intervals.
-func (e Exporter) MaxAge() time.Duration { return 15 * time.Duration(e.RefreshInterval) }
 
 // API tunes the HTTP API.
 type API struct {
@@ -148,6 +144,10 @@ func (c *Config) Validate(builtins []string) error {
 		if u, err := url.Parse(c.Exporter.PushURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("exporter.push_url", "must be an http(s) URL like http://victoriametrics:8428/api/v1/import/prometheus, got %q", c.Exporter.PushURL)
 		}
+	}
+	if ri := c.Exporter.RefreshInterval; ri < model.Duration(100*time.Millisecond) || ri > model.Duration(time.Minute) {
+		// Longer would leave business metrics stale enough to alert.
+		bad("exporter.refresh_interval", "must be from 100ms to 1m, got %s", ri)
 	}
 	if c.Exporter.PushInterval < model.Duration(time.Second) {
 		bad("exporter.push_interval", "must be at least 1s, got %s", c.Exporter.PushInterval)
@@ -263,7 +263,7 @@ func Default() *Config {
 	return &c
 }
 
-// PluginJSON is the plugin's config block as the JSON its Configure
+// ConfigJSON is the plugin's config block as the JSON its Configure
 // receives.
 func (p *Plugin) ConfigJSON() ([]byte, error) {
 	if p.Config == nil {

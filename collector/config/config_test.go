@@ -51,6 +51,7 @@ plugins:
 			`plugins[3].builtin: unknown built-in plugin "nope"`,
 		}},
 		{"bad log level", "log_level: loud", []string{"log_level: must be debug, info, warn or error"}},
+		{"refresh too rare to stay fresh", "exporter: {refresh_interval: 5m}", []string{"exporter.refresh_interval: must be from 100ms to 1m, got 5m"}},
 		{"bad push target", "exporter: {push_url: 'vm:8428', push_interval: 100ms}", []string{"exporter.push_url: must be an http(s) URL", "exporter.push_interval: must be at least 1s"}},
 		{"unset env var", "plugins:\n  - name: x\n    path: /bin/x\n    config: {token: '${CC_TEST_SURELY_UNSET}'}", []string{"unset environment variables: CC_TEST_SURELY_UNSET"}},
 	}

@@ -134,11 +134,9 @@ type StatusCount struct {
 	Count                int64
 }
 
-// StatusCounts counts entities of the given types (none: every type) by
-// tenant, type and status (tenant "" = all).
-func (s *Store) StatusCounts(ctx context.Context, tenant string, types ...string) ([]StatusCount, error) {
+// StatusCounts counts entities by tenant, type and status (tenant "" = all).
+func (s *Store) StatusCounts(ctx context.Context, tenant string) ([]StatusCount, error) {
 	var w where
-	w.addIn("type", types)
 	w.addIf("tenant = ?", tenant)
 	rows, err := s.read.QueryContext(ctx, `SELECT tenant, type, status, count(*) FROM entities`+w.String()+
 		` GROUP BY tenant, type, status ORDER BY tenant, type, status`, w.args...)
