@@ -78,7 +78,7 @@ func (c *serveCmd) run() error {
 		return fmt.Errorf("finding own executable (built-in plugins run from it): %w", err)
 	}
 
-	st, err := store.Open(cfg.DatabasePath(), store.Options{Rules: business.NewDerivations()})
+	st, err := store.Open(cfg.DatabasePath(), store.Options{Rules: business.NewDerivations(), Retention: time.Duration(cfg.Retention)})
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
 	}

@@ -88,6 +88,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, tok store.To
 		Events:       len(batch.Events),
 		NewEvents:    inserted,
 		Duplicates:   res.EventsDuplicate,
+		Expired:      res.EventsExpired,
 		Entities:     res.Entities,
 		DailyMetrics: res.DailyMetrics,
 	})

@@ -8,11 +8,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,18 +96,28 @@ const (
 // DatabasePath is where the SQLite file lives.
 func (c *Config) DatabasePath() string { return filepath.Join(c.DataDir, "commandcenter.db") }
 
-// ApplyDefaults fills every unset field, the plugins' included. It is the
-// one place defaults live; applying them twice changes nothing.
+// Default is the config used with no file: every default. A file is
+// decoded on top of it, so what the file says explicitly wins, zero values
+// included (retention: 0s keeps events forever).
+func Default() *Config {
+	return &Config{
+		Listen:    DefaultListen,
+		DataDir:   DefaultDataDir,
+		LogLevel:  "info",
+		Retention: model.Duration(400 * 24 * time.Hour),
+		Exporter: Exporter{
+			UpcomingWindow:          model.Duration(7 * 24 * time.Hour),
+			ContractExpiredLookback: model.Duration(30 * 24 * time.Hour),
+			RefreshInterval:         model.Duration(time.Second),
+			PushInterval:            model.Duration(15 * time.Second),
+		},
+		API: API{MaxBodyBytes: 16 << 20},
+	}
+}
+
+// ApplyDefaults fills each plugin's unset fields: the defaults of a list's
+// items, beside Default's. Applying them twice changes nothing.
 func (c *Config) ApplyDefaults() {
-	setDefault(&c.Listen, DefaultListen)
-	setDefault(&c.DataDir, DefaultDataDir)
-	setDefault(&c.LogLevel, "info")
-	setDefault(&c.Retention, model.Duration(400*24*time.Hour))
-	setDefault(&c.Exporter.UpcomingWindow, model.Duration(7*24*time.Hour))
-	setDefault(&c.Exporter.ContractExpiredLookback, model.Duration(30*24*time.Hour))
-	setDefault(&c.Exporter.RefreshInterval, model.Duration(time.Second))
-	setDefault(&c.Exporter.PushInterval, model.Duration(15*time.Second))
-	setDefault(&c.API.MaxBodyBytes, 16<<20)
 	for i := range c.Plugins {
 		p := &c.Plugins[i]
 		setDefault(&p.Interval, model.Duration(30*time.Second))
@@ -134,6 +146,17 @@ func (c *Config) Validate(builtins []string) error {
 	var problems []string
 	bad := func(path, format string, args ...any) {
 		problems = append(problems, path+": "+fmt.Sprintf(format, args...))
+	}
+	if host, port, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("listen", "must be host:port like 127.0.0.1:9464 (or :9464 for every interface), got %q", c.Listen)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 || strings.ContainsAny(host, "/ ") {
+		bad("listen", "must be host:port with a port from 0 to 65535, got %q", c.Listen)
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "required: the directory of commandcenter.db")
+	}
+	if c.Exporter.UpcomingWindow <= 0 {
+		bad("exporter.upcoming_window", "must be > 0, got %s", c.Exporter.UpcomingWindow)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -198,7 +221,7 @@ var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 // value (for secrets; comments are left alone), applies defaults and
 // validates.
 func Parse(data []byte, builtins []string) (*Config, error) {
-	var c Config
+	c := Default()
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("parsing config: %w", err)
@@ -216,7 +239,7 @@ func Parse(data []byte, builtins []string) (*Config, error) {
 		}
 		dec := yaml.NewDecoder(bytes.NewReader(expanded))
 		dec.KnownFields(true)
-		if err := dec.Decode(&c); err != nil {
+		if err := dec.Decode(c); err != nil {
 			return nil, fmt.Errorf("parsing config: %w", err)
 		}
 	}
@@ -224,7 +247,7 @@ func Parse(data []byte, builtins []string) (*Config, error) {
 	if err := c.Validate(builtins); err != nil {
 		return nil, err
 	}
-	return &c, nil
+	return c, nil
 }
 
 func expandEnv(n *yaml.Node, missing *[]string) {
@@ -256,12 +279,6 @@ func Load(path string, builtins []string) (*Config, error) {
 	return c, nil
 }
 
-// Default is the config used with no file: every default.
-func Default() *Config {
-	var c Config
-	c.ApplyDefaults()
-	return &c
-}
 
 // ConfigJSON is the plugin's config block as the JSON its Configure
 // receives.

@@ -51,6 +51,9 @@ plugins:
 			`plugins[3].builtin: unknown built-in plugin "nope"`,
 		}},
 		{"bad log level", "log_level: loud", []string{"log_level: must be debug, info, warn or error"}},
+		{"listen without host", "listen: 9464", []string{`listen: must be host:port like 127.0.0.1:9464 (or :9464 for every interface), got "9464"`}},
+		{"listen with a bad port", "listen: '127.0.0.1:http9'", []string{"listen: must be host:port with a port from 0 to 65535"}},
+		{"zero windows and no data dir", "data_dir: ''\nexporter: {upcoming_window: 0s}", []string{"data_dir: required", "exporter.upcoming_window: must be > 0"}},
 		{"refresh too rare to stay fresh", "exporter: {refresh_interval: 5m}", []string{"exporter.refresh_interval: must be from 100ms to 1m, got 5m"}},
 		{"bad push target", "exporter: {push_url: 'vm:8428', push_interval: 100ms}", []string{"exporter.push_url: must be an http(s) URL", "exporter.push_interval: must be at least 1s"}},
 		{"unset env var", "plugins:\n  - name: x\n    path: /bin/x\n    config: {token: '${CC_TEST_SURELY_UNSET}'}", []string{"unset environment variables: CC_TEST_SURELY_UNSET"}},
@@ -78,6 +81,21 @@ func TestConfigExpandsEnvironment(t *testing.T) {
 	}
 	if j, _ := cfg.Plugins[0].ConfigJSON(); string(j) != `{"token":"s3cret"}` {
 		t.Fatalf("%s", j)
+	}
+}
+
+// An explicit zero is a value, not "unset": retention: 0s keeps events
+// forever (it once became 400 days).
+func TestExplicitZeroRetentionKeepsEverything(t *testing.T) {
+	for yaml, want := range map[string]time.Duration{
+		"retention: 0s":    0,
+		"retention: 30d":   30 * 24 * time.Hour,
+		"log_level: debug": 400 * 24 * time.Hour,
+	} {
+		cfg, err := Parse([]byte(yaml), nil)
+		if err != nil || time.Duration(cfg.Retention) != want {
+			t.Errorf("%s: retention %v, want %v (%v)", yaml, cfg.Retention, want, err)
+		}
 	}
 }
 

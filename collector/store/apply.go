@@ -23,8 +23,11 @@ type Result struct {
 	// EventsDuplicate counts events the batch sent with a key already
 	// stored; derived events found again are not the sender's duplicates.
 	EventsDuplicate int
-	Entities        int
-	DailyMetrics    int
+	// EventsExpired counts events the batch sent that occurred before the
+	// retention period: not stored.
+	EventsExpired int
+	Entities      int
+	DailyMetrics  int
 }
 
 // Change is published to subscribers after every applied batch, once per
@@ -60,6 +63,9 @@ func (s *Store) Apply(ctx context.Context, source string, b *sdk.Batch) (Result,
 	now := s.opts.Now()
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		a := applier{tx: tx, source: source, now: now, res: &res, tenants: tenants, rules: s.opts.Rules}
+		if s.opts.Retention > 0 {
+			a.keepSince = now.Add(-s.opts.Retention)
+		}
 		defer a.close()
 		if err := a.prepare(ctx); err != nil {
 			return err
@@ -118,6 +124,8 @@ type applier struct {
 	// by kind.
 	tenants map[string]map[string]int
 	rules   Rules
+	// keepSince is the retention horizon: older events are not stored.
+	keepSince time.Time
 
 	insertEvent, selectStatus, upsertEntity, upsertMetric, upsertScraper *sql.Stmt
 	// campaigns and videos whose views changed, for milestone checks.
@@ -194,6 +202,12 @@ func (a *applier) touch(tenant string) map[string]int {
 // event stores e unless its key is known; derived events are the store's
 // own, so finding one again is no duplicate of the sender's.
 func (a *applier) event(ctx context.Context, source string, e *sdk.Event, derived bool) error {
+	if e.OccurredAt.Before(a.keepSince) {
+		if !derived {
+			a.res.EventsExpired++
+		}
+		return nil
+	}
 	r, err := a.insertEvent.ExecContext(ctx, source, e.Key, e.Tenant, e.Kind, e.Entity.Type, e.Entity.ID,
 		e.OccurredAt.UnixMilli(), nullAttrs(e.Attrs))
 	if err != nil {

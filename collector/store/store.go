@@ -36,6 +36,11 @@ type Options struct {
 	// Rules derive status-change events and milestones as batches are
 	// stored (collector/business); nil derives nothing.
 	Rules Rules
+	// Retention is how long events are kept (config retention); 0 keeps
+	// them forever. Events older than it are not stored: retention would
+	// delete them, and a re-sent old event must not come back as new once
+	// its first copy was deleted.
+	Retention time.Duration
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }

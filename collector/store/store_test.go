@@ -284,6 +284,34 @@ func TestRetentionDeletesOldEvents(t *testing.T) {
 	}
 }
 
+// Events older than the retention period are not stored, so one that
+// retention deleted cannot come back as new when a source re-sends it.
+func TestEventsOlderThanRetentionAreNotStored(t *testing.T) {
+	s := openTest(t, Options{Retention: 24 * time.Hour})
+	old := event("old", sdk.KindPaymentPaid)
+	old.OccurredAt = testNow.Add(-25 * time.Hour)
+	recent := event("recent", sdk.KindPaymentPaid)
+	recent.OccurredAt = testNow.Add(-23 * time.Hour)
+	r := mustApply(t, s, "p", sdk.Batch{Events: []sdk.Event{old, recent}})
+	if r.EventsExpired != 1 || r.EventsInserted[sdk.KindPaymentPaid] != 1 || r.EventsDuplicate != 0 {
+		t.Fatalf("first send: %+v", r)
+	}
+	if n := count(t, s, "SELECT count(*) FROM events WHERE key = 'old'"); n != 0 {
+		t.Fatal("an event older than the retention was stored")
+	}
+	// Retention runs, then the source sends both again.
+	if _, err := s.DeleteEventsBefore(context.Background(), testNow.Add(-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	r = mustApply(t, s, "p", sdk.Batch{Events: []sdk.Event{old, recent}})
+	if r.EventsExpired != 1 || len(r.EventsInserted) != 0 || r.EventsDuplicate != 1 {
+		t.Fatalf("re-sent: %+v", r)
+	}
+	if n := count(t, s, "SELECT count(*) FROM events"); n != 1 {
+		t.Fatalf("%d events stored, want 1", n)
+	}
+}
+
 func TestReopenKeepsDataAndSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cc.db")
 	s, err := Open(path, Options{})

@@ -89,10 +89,12 @@ type PushResponse struct {
 	// Source is the name the batch was stored under: "api" or "api-<name>".
 	Source string `json:"source"`
 	// Events is how many events the body held; NewEvents of them were new
-	// (derived events included) and Duplicates were already stored.
+	// (derived events included), Duplicates were already stored, and
+	// Expired occurred before the retention period, so were not stored.
 	Events       int `json:"events"`
 	NewEvents    int `json:"new_events"`
 	Duplicates   int `json:"duplicates"`
+	Expired      int `json:"expired"`
 	Entities     int `json:"entities"`
 	DailyMetrics int `json:"daily_metrics"`
 }
