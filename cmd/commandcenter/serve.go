@@ -116,10 +116,13 @@ func (c *serveCmd) run() error {
 	// Go's profiler, as Prometheus serves it: for "why is it slow / big".
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	srv := apiServer.HTTPServer(mux, cfg.API, logger)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A hang-up (the SSH session serve was started from closing) is no
+	// reason to stop; run it under a supervisor to detach it properly.
+	signal.Ignore(syscall.SIGHUP)
 	if err := businessMetrics.Refresh(ctx); err != nil {
 		logger.Warn("first business metrics refresh failed", "err", err)
 	}
@@ -142,7 +145,7 @@ func (c *serveCmd) run() error {
 	collecting := make(chan struct{})
 	go func() { host.Run(ctx); close(collecting) }()
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- srv.Serve(api.Listener(ln, cfg.API)) }()
 
 	base := "http://" + ln.Addr().String()
 	logger.Info("commandcenter serving", "api", base+"/api/v1", "metrics", base+"/metrics", "database", cfg.DatabasePath(), "plugins", len(cfg.Plugins))

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -205,5 +207,57 @@ func TestCommandsDispatch(t *testing.T) {
 				t.Fatalf("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout.String(), stderr.String())
 			}
 		})
+	}
+}
+
+// A connected /stream client does not hold shutdown up: serve ends the
+// streams and exits well under a second after SIGTERM (it used to wait out
+// its whole 5 s shutdown timeout).
+func TestShutdownEndsStreamsAtOnce(t *testing.T) {
+	dataDir := t.TempDir()
+	out, err := exec.Command(binary, "tokens", "create", "--data-dir", dataDir, "--tenant", "acme").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(string(out))
+	s := startServe(t, "--data-dir", dataDir)
+	req, _ := http.NewRequest("GET", s.Base+"/api/v1/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if line, err := bufio.NewReader(resp.Body).ReadString('\n'); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("stream: %d %q %v", resp.StatusCode, line, err)
+	}
+	start := time.Now()
+	s.Cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.Done:
+		if err != nil {
+			t.Fatalf("serve exited with %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop within 10s")
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("shutdown with a stream connected took %s", took)
+	}
+}
+
+// A hang-up (closing the SSH session serve was started from) does not stop
+// serve.
+func TestSIGHUPDoesNotStopServe(t *testing.T) {
+	s := startServe(t)
+	s.Cmd.Process.Signal(syscall.SIGHUP)
+	time.Sleep(300 * time.Millisecond)
+	if code, _ := s.Get(t, "/healthz", ""); code != 200 {
+		t.Fatalf("healthz %d after SIGHUP", code)
+	}
+	select {
+	case err := <-s.Done:
+		t.Fatalf("serve exited on SIGHUP: %v", err)
+	default:
 	}
 }

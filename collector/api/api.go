@@ -44,6 +44,8 @@ type Server struct {
 	// Heartbeat is the interval of keep-alive comments on /stream; 0 means
 	// DefaultHeartbeat.
 	Heartbeat time.Duration
+
+	shutdown shutdown
 }
 
 // DefaultHeartbeat keeps /stream connections alive through proxies that

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
 
 	"github.com/commandcenter/commandcenter/collector"
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
@@ -726,5 +729,70 @@ func TestActivityIsOrderedByOccurrenceWithAStableCursor(t *testing.T) {
 	}
 	if all[len(all)-1].Key != "backdated" || !seen["late-old"] || seen["late-newest"] || len(all) != e.eventCount()-1 {
 		t.Fatalf("last %s, %d events paged of %d: %v", all[len(all)-1].Key, len(all), e.eventCount(), seen)
+	}
+}
+
+// An unauthenticated request that declares a body and never sends it is
+// answered at once and its connection closed, not held open.
+func TestRefusedRequestsDoNotWaitForTheirBody(t *testing.T) {
+	e := newEnv(t)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "POST /api/v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+	conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer without the body: %v", err)
+	}
+	if resp.StatusCode != 401 || !resp.Close {
+		t.Fatalf("status %d, close %v", resp.StatusCode, resp.Close)
+	}
+}
+
+// Slow and idle clients are cut off and connections bounded, so a flood of
+// silent connections cannot take /healthz (or the process's file
+// descriptors) away.
+func TestSilentConnectionsAreCutOff(t *testing.T) {
+	st := storetest.Open(t)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	reg := prometheus.NewRegistry()
+	srv := &Server{Store: st, Reports: business.NewReports(st, time.Hour), Logger: logger, MaxBodyBytes: 1 << 20,
+		Ingester: &collector.Ingester{Store: st, Metrics: collector.NewMetrics(reg), Logger: logger}}
+	cfg := config.Default().API
+	cfg.ReadTimeout, cfg.IdleTimeout, cfg.MaxConnections = model.Duration(300*time.Millisecond), model.Duration(300*time.Millisecond), 8
+	hs := srv.HTTPServer(srv.Routes(reg), cfg, logger)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hs.Serve(Listener(ln, cfg))
+	t.Cleanup(func() { hs.Close() })
+
+	var silent []net.Conn
+	for range 20 { // more than the limit: the rest wait in the backlog
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		silent = append(silent, c)
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	start := time.Now()
+	resp, err := client.Get("http://" + ln.Addr().String() + apiv1.PathHealthz)
+	if err != nil {
+		t.Fatalf("/healthz behind 20 silent connections: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || time.Since(start) > 5*time.Second {
+		t.Fatalf("/healthz answered %d after %s", resp.StatusCode, time.Since(start))
+	}
+	// The first silent connection was closed by the server.
+	silent[0].SetReadDeadline(time.Now().Add(3 * time.Second))
+	if _, err := silent[0].Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("a silent connection was not closed: %v", err)
 	}
 }

@@ -14,25 +14,33 @@ import (
 // business.
 func (s *Server) authenticated(scope string, h func(http.ResponseWriter, *http.Request, store.Token)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Refused before the body is read: close the connection instead of
+		// waiting for a body an attacker may never send.
+		refuse := func(status int, code, message string) {
+			if r.ContentLength != 0 {
+				w.Header().Set("Connection", "close")
+			}
+			writeError(w, status, code, message, nil)
+		}
 		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || secret == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="commandcenter"`)
-			writeError(w, http.StatusUnauthorized, apiv1.CodeUnauthorized, "missing bearer token (Authorization: Bearer <token>)", nil)
+			refuse(http.StatusUnauthorized, apiv1.CodeUnauthorized, "missing bearer token (Authorization: Bearer <token>)")
 			return
 		}
 		tok, err := s.Store.Authenticate(r.Context(), strings.TrimSpace(secret))
 		switch {
 		case errors.Is(err, store.ErrTokenUnknown) || errors.Is(err, store.ErrTokenExpired):
 			w.Header().Set("WWW-Authenticate", `Bearer realm="commandcenter", error="invalid_token"`)
-			writeError(w, http.StatusUnauthorized, apiv1.CodeUnauthorized, "invalid or expired token", nil)
+			refuse(http.StatusUnauthorized, apiv1.CodeUnauthorized, "invalid or expired token")
 			return
 		case err != nil:
 			s.Logger.Error("authenticating", "err", err)
-			writeError(w, http.StatusInternalServerError, apiv1.CodeInternal, "could not check the token", nil)
+			refuse(http.StatusInternalServerError, apiv1.CodeInternal, "could not check the token")
 			return
 		}
 		if !tok.Allows(scope) {
-			writeError(w, http.StatusForbidden, apiv1.CodeForbidden, "this token's scope is "+tok.Scope+"; this call needs "+scope, nil)
+			refuse(http.StatusForbidden, apiv1.CodeForbidden, "this token's scope is "+tok.Scope+"; this call needs "+scope)
 			return
 		}
 		h(w, r, tok)

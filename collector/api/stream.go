@@ -15,6 +15,8 @@ import (
 // the connection open.
 func (s *Server) getStream(w http.ResponseWriter, r *http.Request, tok store.Token) {
 	rc := http.NewResponseController(w)
+	// A stream has no write deadline (see writeDeadline); each write
+	// gets its own, so a client that stops reading is let go.
 	changes, stop := s.Store.Subscribe()
 	defer stop()
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -32,6 +34,8 @@ func (s *Server) getStream(w http.ResponseWriter, r *http.Request, tok store.Tok
 		select {
 		case <-r.Context().Done():
 			return
+		case <-s.shuttingDown():
+			return // the server is shutting down: let it exit at once
 		case <-heartbeat.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case c, ok := <-changes:
@@ -45,8 +49,12 @@ func (s *Server) getStream(w http.ResponseWriter, r *http.Request, tok store.Tok
 			data, _ := json.Marshal(apiv1.Change{Source: c.Source, Events: c.Events, At: c.At})
 			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", id, apiv1.StreamEventChange, data)
 		}
+		rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 		if err := rc.Flush(); err != nil {
 			return
 		}
 	}
 }
+
+// streamWriteTimeout lets a stream go whose client stopped reading.
+const streamWriteTimeout = 30 * time.Second

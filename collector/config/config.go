@@ -61,6 +61,13 @@ type Exporter struct {
 type API struct {
 	// MaxBodyBytes bounds a POST body.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// ReadTimeout bounds reading one request, body included (and its
+	// headers to at most 10s).
+	ReadTimeout model.Duration `yaml:"read_timeout"`
+	// IdleTimeout closes a kept-alive connection idle this long.
+	IdleTimeout model.Duration `yaml:"idle_timeout"`
+	// MaxConnections bounds connections open at once; more wait.
+	MaxConnections int `yaml:"max_connections"`
 }
 
 // Plugin is one source plugin.
@@ -111,7 +118,12 @@ func Default() *Config {
 			RefreshInterval:         model.Duration(time.Second),
 			PushInterval:            model.Duration(15 * time.Second),
 		},
-		API: API{MaxBodyBytes: 16 << 20},
+		API: API{
+			MaxBodyBytes:   16 << 20,
+			ReadTimeout:    model.Duration(time.Minute),
+			IdleTimeout:    model.Duration(2 * time.Minute),
+			MaxConnections: 512,
+		},
 	}
 }
 
@@ -177,6 +189,15 @@ func (c *Config) Validate(builtins []string) error {
 	}
 	if c.API.MaxBodyBytes < 1024 {
 		bad("api.max_body_bytes", "must be at least 1024, got %d", c.API.MaxBodyBytes)
+	}
+	if c.API.ReadTimeout < model.Duration(100*time.Millisecond) {
+		bad("api.read_timeout", "must be at least 100ms, got %s", c.API.ReadTimeout)
+	}
+	if c.API.IdleTimeout < model.Duration(100*time.Millisecond) {
+		bad("api.idle_timeout", "must be at least 100ms, got %s", c.API.IdleTimeout)
+	}
+	if c.API.MaxConnections < 8 {
+		bad("api.max_connections", "must be at least 8, got %d", c.API.MaxConnections)
 	}
 	seen := map[string]int{}
 	for i, p := range c.Plugins {
@@ -278,7 +299,6 @@ func Load(path string, builtins []string) (*Config, error) {
 	}
 	return c, nil
 }
-
 
 // ConfigJSON is the plugin's config block as the JSON its Configure
 // receives.
