@@ -146,8 +146,52 @@ func (r *runner) run(ctx context.Context) {
 			wait = max(wait, r.backoff(failures))
 		}
 		r.update(func(s *apiv1.PluginStatus) { s.NextRun = time.Now().Add(wait) })
-		if !sleep(ctx, wait) {
+		switch r.waitWatching(ctx, wait) {
+		case waitCanceled:
 			return
+		case waitPluginExited:
+			// Noticed at once, not at the next interval: down now, and
+			// started again after the backoff.
+			failures++
+			r.failed(errExited)
+			r.stop()
+			r.restarted(errExited.Error())
+			if !sleep(ctx, r.backoff(failures)) {
+				return
+			}
+		}
+	}
+}
+
+var errExited = errors.New("plugin process exited between collects")
+
+// exitPoll is how often an idle plugin's process is checked.
+const exitPoll = 200 * time.Millisecond
+
+type waitResult int
+
+const (
+	waitDone waitResult = iota
+	waitCanceled
+	waitPluginExited
+)
+
+// waitWatching sleeps d, or less if ctx ends or the plugin process exits.
+func (r *runner) waitWatching(ctx context.Context, d time.Duration) waitResult {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	poll := time.NewTicker(exitPoll)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return waitCanceled
+		case <-deadline.C:
+			return waitDone
+		case <-poll.C:
+			if r.plugin.Exited() {
+				return waitPluginExited
+			}
 		}
 	}
 }

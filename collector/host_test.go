@@ -296,3 +296,27 @@ func lineWith(logs, substr string) string {
 	}
 	return ""
 }
+
+// A plugin that dies while it waits for its next Collect is noticed at
+// once: plugin_up drops and it is restarted, rather than showing up with a
+// dead pid until its next interval (an hour here).
+func TestPluginDyingBetweenCollectsIsNoticedAtOnce(t *testing.T) {
+	p := testSource("idle", map[string]any{"events": 5})
+	p.Interval = model.Duration(time.Hour)
+	h := startHost(t, p)
+	h.eventually("first collect", 10*time.Second, func() bool { return h.cursor("idle") == "5" })
+	pid := h.host.Plugins()[0].PID
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	h.eventually("the death noticed", 3*time.Second, func() bool {
+		return testutil.ToFloat64(h.metrics.PluginRestarts.WithLabelValues("idle")) >= 1
+	})
+	if st := h.host.Plugins()[0]; st.PID == pid && st.Up {
+		t.Fatalf("status still shows the dead process as up: %+v", st)
+	}
+	h.eventually("restarted with a new process", 10*time.Second, func() bool {
+		st := h.host.Plugins()[0]
+		return st.Up && st.PID != 0 && st.PID != pid
+	})
+}
