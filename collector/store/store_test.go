@@ -223,6 +223,10 @@ func TestTokens(t *testing.T) {
 	if n := count(t, s, "SELECT count(*) FROM tokens WHERE instr(hash, ?) > 0 OR id = ?", secret, secret); n != 0 {
 		t.Fatal("the secret is stored")
 	}
+	// The listed id is no part of the secret (it was its first 8 letters).
+	if strings.Contains(secret, tok.ID) || len(tok.ID) != 8 {
+		t.Fatalf("token id %q is part of its secret %q", tok.ID, secret)
+	}
 	for _, bad := range []string{"", "cc_", secret + "x", strings.TrimPrefix(secret, "cc_")} {
 		if _, err := s.Authenticate(ctx, bad); !errors.Is(err, ErrTokenUnknown) {
 			t.Fatalf("%q: want ErrTokenUnknown, got %v", bad, err)

@@ -67,9 +67,14 @@ func (s *Store) CreateToken(ctx context.Context, tenant, scope, description stri
 	if _, err := rand.Read(raw); err != nil {
 		return Token{}, "", err
 	}
-	enc := strings.ToLower(tokenEncoding.EncodeToString(raw))
-	// The id is a public handle (for listing and revoking); the rest is secret.
-	id, secret := enc[:8], tokenPrefix+enc
+	// The id is a public handle (for listing and revoking), drawn apart
+	// from the secret, so it tells nothing of it.
+	rawID := make([]byte, 5)
+	if _, err := rand.Read(rawID); err != nil {
+		return Token{}, "", err
+	}
+	id := strings.ToLower(tokenEncoding.EncodeToString(rawID))
+	secret := tokenPrefix + strings.ToLower(tokenEncoding.EncodeToString(raw))
 	now := s.opts.Now().UTC().Truncate(time.Millisecond)
 	t := Token{ID: id, Tenant: tenant, Scope: scope, Description: description, CreatedAt: now}
 	var expires any

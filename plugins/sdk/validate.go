@@ -107,11 +107,18 @@ func (c *checker) tenant(path, v string) {
 	}
 }
 
+// MaxAttrsBytes bounds one item's free-form attrs: enough for any detail
+// a source keeps, too little for one item to weigh on every reader.
+const MaxAttrsBytes = 64 << 10
+
 func (c *checker) attrs(path string, v json.RawMessage) {
 	if len(v) == 0 || string(v) == "null" {
 		return
 	}
-	if !json.Valid(v) || strings.TrimSpace(string(v))[0] != '{' {
+	switch {
+	case len(v) > MaxAttrsBytes:
+		c.add(path, "%d bytes, more than the limit of %d", len(v), MaxAttrsBytes)
+	case !json.Valid(v) || strings.TrimSpace(string(v))[0] != '{':
 		c.add(path, "must be a JSON object")
 	}
 }

@@ -79,3 +79,21 @@ func TestValidateRefusesTimesNoAgencyHas(t *testing.T) {
 		t.Fatalf("problems at %v, want %s", paths, want)
 	}
 }
+
+func TestValidateBoundsAttrs(t *testing.T) {
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	big := []byte(`{"blob":"` + strings.Repeat("x", MaxAttrsBytes) + `"}`)
+	b := Batch{
+		Events:   []Event{{Key: "k", Tenant: "acme", Kind: KindPaymentPaid, OccurredAt: at, Attrs: big}},
+		Entities: []Entity{{Tenant: "acme", Type: EntityCampaign, ID: "c", Status: "active", Attrs: big}},
+	}
+	var verr *ValidationError
+	if !errors.As(Validate(&b), &verr) || len(verr.Problems) != 2 || verr.Problems[0].Path != "events[0].attrs" ||
+		verr.Problems[1].Path != "entities[0].attrs" || !strings.Contains(verr.Problems[0].Message, "more than the limit of 65536") {
+		t.Fatalf("%v", verr)
+	}
+	b.Events[0].Attrs, b.Entities[0].Attrs = big[:0], []byte(`{"cpm_target":{"minor":800,"currency":"EUR"}}`)
+	if err := Validate(&b); err != nil {
+		t.Fatal(err)
+	}
+}
