@@ -39,6 +39,9 @@ type Host struct {
 func NewHost(plugins []config.Plugin, ingester *Ingester, executable string) *Host {
 	h := &Host{ingester: ingester, logger: ingester.Logger, metrics: ingester.Metrics, executable: executable}
 	for _, p := range plugins {
+		ingester.InitSources(p.Name)
+	}
+	for _, p := range plugins {
 		r := &runner{host: h, cfg: p, logger: h.logger.With("plugin", p.Name)}
 		r.status.Name = p.Name
 		r.status.Builtin = p.Builtin

@@ -217,7 +217,7 @@ func TestPluginExitingMidStreamIsRestarted(t *testing.T) {
 func TestGarbageIsRejectedAndNothingStored(t *testing.T) {
 	h := startHost(t, testSource("junk", map[string]any{"events": 30, "batch": 10, "garbage": true}), testSource("fine", map[string]any{"events": 10}))
 	h.eventually("rejections counted", 10*time.Second, func() bool {
-		return testutil.ToFloat64(h.metrics.Rejected.WithLabelValues("junk", "invalid_kind")) >= 2
+		return testutil.ToFloat64(h.metrics.Rejected.WithLabelValues("junk", "invalid_batch")) >= 2
 	})
 	if c := h.cursor("junk"); c != "" {
 		t.Fatalf("cursor advanced to %q on rejected batches", c)

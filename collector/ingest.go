@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 
+	"github.com/commandcenter/commandcenter/collector/api/apiv1"
 	"github.com/commandcenter/commandcenter/collector/store"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
@@ -23,19 +24,48 @@ func (in *Ingester) Cursor(ctx context.Context, source string) (string, error) {
 	return in.Store.Cursor(ctx, source)
 }
 
+// Reasons a batch is refused: the reason label of
+// commandcenter_ingest_rejected_total, the API's error codes where the API
+// refused it. The log line says which item and field.
+var RejectReasons = []string{
+	apiv1.CodeMalformedJSON, apiv1.CodeBadBody, apiv1.CodeInvalidSource, apiv1.CodeInvalidBatch,
+	apiv1.CodeWrongTenant, apiv1.CodeForbidden, apiv1.CodeBodyTooLarge, apiv1.CodeDatabaseLocked,
+	apiv1.CodeInternal, ReasonCanceled,
+}
+
+// ReasonCanceled is a batch whose sender went away before it was stored.
+const ReasonCanceled = "canceled"
+
+// InitSources makes every rejection series of sources exist at 0, so the
+// first refusal is an increase() Prometheus sees.
+func (in *Ingester) InitSources(sources ...string) {
+	for _, source := range sources {
+		for _, reason := range RejectReasons {
+			in.Metrics.Rejected.WithLabelValues(source, reason)
+		}
+	}
+}
+
+// Reject counts a batch refused before it reached the store (the API's
+// 400, 403 and 413 answers).
+func (in *Ingester) Reject(source, reason string, problem error) {
+	in.Metrics.Rejected.WithLabelValues(source, reason).Inc()
+	in.Logger.Warn("batch not stored", "source", source, "reason", reason, "err", problem)
+}
+
 // Apply stores b for source in one transaction.
 func (in *Ingester) Apply(ctx context.Context, source string, b *sdk.Batch) (store.Result, error) {
 	res, err := in.Store.Apply(ctx, source, b)
 	if err != nil {
-		reason := "store_error"
+		reason := apiv1.CodeInternal
 		var verr *sdk.ValidationError
 		switch {
 		case errors.As(err, &verr):
-			reason = verr.Reason()
+			reason = apiv1.CodeInvalidBatch
 		case errors.Is(err, store.ErrLocked):
-			reason = "database_locked"
+			reason = apiv1.CodeDatabaseLocked
 		case errors.Is(err, context.Canceled):
-			reason = "canceled"
+			reason = ReasonCanceled
 		}
 		in.Metrics.Rejected.WithLabelValues(source, reason).Inc()
 		in.Logger.Warn("batch not stored", "source", source, "items", b.Len(), "reason", reason, "err", err)

@@ -97,6 +97,7 @@ func (c *serveCmd) run() error {
 	reg := prometheus.NewRegistry()
 	exporter.RegisterOperational(reg, st)
 	ingester := &collector.Ingester{Store: st, Metrics: collector.NewMetrics(reg), Logger: logger}
+	ingester.InitSources("api")
 	host := collector.NewHost(cfg.Plugins, ingester, self)
 	reports := business.NewReports(st, time.Duration(cfg.Exporter.UpcomingWindow))
 	businessMetrics := exporter.NewBusiness(reports, exporter.Options{Config: cfg.Exporter, Registerer: reg, Logger: logger})

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/common/model"
 
 	"github.com/commandcenter/commandcenter/collector"
@@ -794,5 +795,51 @@ func TestSilentConnectionsAreCutOff(t *testing.T) {
 	silent[0].SetReadDeadline(time.Now().Add(3 * time.Second))
 	if _, err := silent[0].Read(make([]byte, 1)); err != io.EOF {
 		t.Fatalf("a silent connection was not closed: %v", err)
+	}
+}
+
+// Every refused batch counts, by the API's error code, and every reason
+// exists at 0 from the start so increase() sees the first one.
+func TestEveryRefusedBatchIsCounted(t *testing.T) {
+	e := newEnv(t)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	reg := prometheus.NewRegistry()
+	ing := &collector.Ingester{Store: e.store, Metrics: collector.NewMetrics(reg), Logger: logger}
+	ing.InitSources("api")
+	srv := &Server{Store: e.store, Reports: business.NewReports(e.store, time.Hour), Ingester: ing, Logger: logger, MaxBodyBytes: 4096}
+	hs := httptest.NewServer(srv.Routes(prometheus.NewRegistry()))
+	defer hs.Close()
+	e.url = hs.URL
+	if n := testutil.CollectAndCount(ing.Metrics.Rejected); n != len(collector.RejectReasons) {
+		t.Fatalf("%d rejection series before any refusal, want %d", n, len(collector.RejectReasons))
+	}
+	ingest := e.client(e.tokens["acme/ingest"])
+	refusals := []struct {
+		client *apiv1.Client
+		body   string
+		reason string
+	}{
+		{ingest, `{"events":[`, apiv1.CodeMalformedJSON},
+		{ingest, `{"evnts":[]}`, apiv1.CodeInvalidBatch},
+		{ingest, `{"events":[{"key":"k","kind":"payment.stolen","occurred_at":"2026-11-20T10:00:00Z"}]}`, apiv1.CodeInvalidBatch},
+		{ingest, `{"events":[{"key":"k","tenant":"globex","kind":"payment.paid","occurred_at":"2026-11-20T10:00:00Z"}]}`, apiv1.CodeWrongTenant},
+		{ingest, `{"events":[{"key":"` + strings.Repeat("k", 5000) + `"}]}`, apiv1.CodeBodyTooLarge},
+		{e.client(e.tokens["acme/read"]), `{"events":[]}`, apiv1.CodeForbidden},
+	}
+	for _, r := range refusals {
+		if _, err := r.client.PushJSON(ctx, "", []byte(r.body)); err == nil {
+			t.Fatalf("%s accepted", r.reason)
+		}
+	}
+	for _, reason := range collector.RejectReasons {
+		want := 0.0
+		for _, r := range refusals {
+			if r.reason == reason {
+				want++
+			}
+		}
+		if got := testutil.ToFloat64(ing.Metrics.Rejected.WithLabelValues("api", reason)); got != want {
+			t.Errorf("rejected{reason=%q} = %v, want %v", reason, got, want)
+		}
 	}
 }

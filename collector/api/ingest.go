@@ -15,9 +15,14 @@ import (
 // in one transaction, or nothing is stored.
 func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, tok store.Token) {
 	source := "api"
+	// refuse answers an error and counts the refused batch by its code.
+	refuse := func(status int, code, message string, details []sdk.Problem) {
+		s.Ingester.Reject(source, code, errors.New(message))
+		writeError(w, status, code, message, details)
+	}
 	if q := r.URL.Query().Get("source"); q != "" {
 		if !sdk.ValidSourceName(q) {
-			writeError(w, http.StatusBadRequest, apiv1.CodeInvalidSource, "source must be lower-case letters, digits, '-' or '_' (at most 32)", nil)
+			refuse(http.StatusBadRequest, apiv1.CodeInvalidSource, "source must be lower-case letters, digits, '-' or '_' (at most 32)", nil)
 			return
 		}
 		source = "api-" + q
@@ -26,19 +31,19 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, tok store.To
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, apiv1.CodeBodyTooLarge, fmt.Sprintf("body larger than %d bytes; split the batch", s.MaxBodyBytes), nil)
+			refuse(http.StatusRequestEntityTooLarge, apiv1.CodeBodyTooLarge, fmt.Sprintf("body larger than %d bytes; split the batch", s.MaxBodyBytes), nil)
 			return
 		}
-		writeError(w, http.StatusBadRequest, apiv1.CodeBadBody, "reading body: "+err.Error(), nil)
+		refuse(http.StatusBadRequest, apiv1.CodeBadBody, "reading body: "+err.Error(), nil)
 		return
 	}
 	if p := checkJSON(body); p != nil {
-		writeError(w, http.StatusBadRequest, apiv1.CodeMalformedJSON, p.Path+": "+p.Message, []sdk.Problem{*p})
+		refuse(http.StatusBadRequest, apiv1.CodeMalformedJSON, p.Path+": "+p.Message, []sdk.Problem{*p})
 		return
 	}
 	batch, problems := decodeBatch(body)
 	if len(problems) > 0 {
-		writeError(w, http.StatusBadRequest, apiv1.CodeInvalidBatch, fmt.Sprintf("%d problem(s), first: %s: %s", len(problems), problems[0].Path, problems[0].Message), problems)
+		refuse(http.StatusBadRequest, apiv1.CodeInvalidBatch, fmt.Sprintf("%d problem(s), first: %s: %s", len(problems), problems[0].Path, problems[0].Message), problems)
 		return
 	}
 	// A token writes only its own tenant; a missing tenant means the token's.
@@ -62,7 +67,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, tok store.To
 		claim(fmt.Sprintf("daily_metrics[%d].tenant", i), &batch.DailyMetrics[i].Tenant)
 	}
 	if len(foreign) > 0 {
-		writeError(w, http.StatusForbidden, apiv1.CodeWrongTenant, foreign[0].Path+": "+foreign[0].Message, foreign)
+		refuse(http.StatusForbidden, apiv1.CodeWrongTenant, foreign[0].Path+": "+foreign[0].Message, foreign)
 		return
 	}
 	res, err := s.Ingester.Apply(r.Context(), source, batch)

@@ -40,17 +40,6 @@ func (e *ValidationError) Error() string {
 	return b.String()
 }
 
-// Reason is a short label for metrics: the first problem's field.
-func (e *ValidationError) Reason() string {
-	if len(e.Problems) == 0 {
-		return "invalid"
-	}
-	p := e.Problems[0].Path
-	if i := strings.LastIndexByte(p, '.'); i >= 0 {
-		p = p[i+1:]
-	}
-	return "invalid_" + p
-}
 
 var (
 	tenantPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
