@@ -41,7 +41,7 @@ func registerServe(app *kingpin.Application) *serveCmd {
 	c.config.register(cmd)
 	cmd.Flag("demo", "Add the demo plugin (realistic invented data) and print a read token for each demo tenant.").BoolVar(&c.demo)
 	cmd.Flag("listen", "Address for the API and /metrics (overrides the config's listen).").PlaceHolder(config.DefaultListen).StringVar(&c.listen)
-	cmd.Flag("log-level", "debug, info, warn or error (overrides the config's log_level).").StringVar(&c.logLevel)
+	cmd.Flag("log-level", "debug, info, warn or error (overrides the config's log_level).").EnumVar(&c.logLevel, config.LogLevels...)
 	cmd.Flag("push-url", "Also push every metric to this VictoriaMetrics import URL (e.g. http://vm:8428/api/v1/import/prometheus) every exporter.push_interval (overrides exporter.push_url).").PlaceHolder("URL").StringVar(&c.pushURL)
 	return c
 }

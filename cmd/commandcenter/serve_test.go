@@ -148,7 +148,10 @@ func TestTokensCommands(t *testing.T) {
 		}
 		return stdout.String(), stderr.String()
 	}
-	secret, _ := run("tokens", "create", "--data-dir", dir, "--tenant", "acme", "--scope", "ingest", "--description", "ci")
+	secret, notes := run("tokens", "create", "--data-dir", dir, "--tenant", "acme", "--scope", "ingest", "--description", "ci")
+	if !strings.Contains(notes, "No database at "+dir) || !strings.Contains(notes, "no data of tenant acme is stored yet") {
+		t.Fatalf("creating the first token on an empty data dir says nothing of it:\n%s", notes)
+	}
 	secret = strings.TrimSpace(secret)
 	if !strings.HasPrefix(secret, "cc_") {
 		t.Fatalf("secret %q", secret)
@@ -189,6 +192,8 @@ func TestCommandsDispatch(t *testing.T) {
 		{"version", []string{"version"}, 0, "commandcenter, version", "", true},
 		{"unknown command is an error", []string{"sevre"}, 2, "", `expected command but got "sevre"`, false},
 		{"unknown flag is an error", []string{"serve", "--colour"}, 2, "", "unknown long flag '--colour'", false},
+		{"unknown log level is an error", []string{"serve", "--log-level", "verbose"}, 2, "", "enum value must be one of debug,info,warn,error, got 'verbose'", false},
+		{"tokens list of a database that is not there", []string{"tokens", "list", "--data-dir", "/nonexistent/typo"}, 1, "", "no database at /nonexistent/typo/commandcenter.db", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

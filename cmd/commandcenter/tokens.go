@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"text/tabwriter"
 	"time"
@@ -38,11 +40,19 @@ func registerTokens(app *kingpin.Application) *tokensCmd {
 	return c
 }
 
-// withStore opens the configured database for one tokens command.
-func (c *tokensCmd) withStore(fn func(context.Context, *store.Store) error) error {
+// withStore opens the configured database for one tokens command. Only
+// create may make a new one (before serve first ran): a list or revoke of a
+// database that is not there is a mistyped --data-dir.
+func (c *tokensCmd) withStore(mayCreate bool, fn func(context.Context, *store.Store) error) error {
 	cfg, err := c.config.load()
 	if err != nil {
 		return err
+	}
+	if _, err := os.Stat(cfg.DatabasePath()); errors.Is(err, fs.ErrNotExist) {
+		if !mayCreate {
+			return fmt.Errorf("no database at %s (is --data-dir or the config's data_dir right?)", cfg.DatabasePath())
+		}
+		fmt.Fprintf(os.Stderr, "No database at %s yet: creating it.\n", cfg.DatabasePath())
 	}
 	st, err := store.Open(cfg.DatabasePath(), store.Options{})
 	if err != nil {
@@ -53,10 +63,13 @@ func (c *tokensCmd) withStore(fn func(context.Context, *store.Store) error) erro
 }
 
 func (c *tokensCmd) create() error {
-	return c.withStore(func(ctx context.Context, st *store.Store) error {
+	return c.withStore(true, func(ctx context.Context, st *store.Store) error {
 		tok, secret, err := st.CreateToken(ctx, c.tenant, c.scope, c.description, c.expires)
 		if err != nil {
 			return err
+		}
+		if known, err := st.HasTenant(ctx, c.tenant); err == nil && !known {
+			fmt.Fprintf(os.Stderr, "Note: no data of tenant %s is stored yet; check the spelling if you expected some.\n", c.tenant)
 		}
 		fmt.Fprintf(os.Stderr, "Created %s token %s for tenant %s. It is shown once; store it now:\n", tok.Scope, tok.ID, tok.Tenant)
 		fmt.Println(secret)
@@ -65,7 +78,7 @@ func (c *tokensCmd) create() error {
 }
 
 func (c *tokensCmd) list() error {
-	return c.withStore(func(ctx context.Context, st *store.Store) error {
+	return c.withStore(false, func(ctx context.Context, st *store.Store) error {
 		tokens, err := st.Tokens(ctx)
 		if err != nil {
 			return err
@@ -84,7 +97,7 @@ func (c *tokensCmd) list() error {
 }
 
 func (c *tokensCmd) revoke() error {
-	return c.withStore(func(ctx context.Context, st *store.Store) error {
+	return c.withStore(false, func(ctx context.Context, st *store.Store) error {
 		if err := st.RevokeToken(ctx, c.id); err != nil {
 			return err
 		}

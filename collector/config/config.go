@@ -100,6 +100,9 @@ const (
 	DefaultDataDir = "./data"
 )
 
+// LogLevels are the values of log_level (and serve --log-level).
+var LogLevels = []string{"debug", "info", "warn", "error"}
+
 // DatabasePath is where the SQLite file lives.
 func (c *Config) DatabasePath() string { return filepath.Join(c.DataDir, "commandcenter.db") }
 
@@ -170,9 +173,7 @@ func (c *Config) Validate(builtins []string) error {
 	if c.Exporter.UpcomingWindow <= 0 {
 		bad("exporter.upcoming_window", "must be > 0, got %s", c.Exporter.UpcomingWindow)
 	}
-	switch c.LogLevel {
-	case "debug", "info", "warn", "error":
-	default:
+	if !slices.Contains(LogLevels, c.LogLevel) {
 		bad("log_level", "must be debug, info, warn or error, got %q", c.LogLevel)
 	}
 	if c.Exporter.PushURL != "" {
@@ -216,6 +217,13 @@ func (c *Config) Validate(builtins []string) error {
 			bad(path+".builtin", "unknown built-in plugin %q (have %s)", p.Builtin, strings.Join(builtins, ", "))
 		case p.Builtin != "" && p.SHA256 != "":
 			bad(path+".sha256", "only for external plugins (path)")
+		}
+		if p.Path != "" {
+			if fi, err := os.Stat(p.Path); err != nil {
+				bad(path+".path", "%v", err)
+			} else if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
+				bad(path+".path", "%s is not an executable file", p.Path)
+			}
 		}
 		if p.SHA256 != "" && !sha256Hex.MatchString(p.SHA256) {
 			bad(path+".sha256", "must be 64 lower-case hex digits")

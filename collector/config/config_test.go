@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,8 @@ plugins:
 			"plugins[2]: set exactly one of builtin and path",
 			`plugins[3].builtin: unknown built-in plugin "nope"`,
 		}},
+		{"plugin executable missing", "plugins:\n  - name: gone\n    path: /nonexistent/plugin",
+			[]string{"plugins[0].path: stat /nonexistent/plugin: no such file or directory"}},
 		{"bad log level", "log_level: loud", []string{"log_level: must be debug, info, warn or error"}},
 		{"listen without host", "listen: 9464", []string{`listen: must be host:port like 127.0.0.1:9464 (or :9464 for every interface), got "9464"`}},
 		{"listen with a bad port", "listen: '127.0.0.1:http9'", []string{"listen: must be host:port with a port from 0 to 65535"}},
@@ -73,9 +76,24 @@ plugins:
 	}
 }
 
+// A plugin path that cannot run is refused when the config is read, not
+// found out by a plugin that never starts while /readyz says ready.
+func TestPluginPathMustBeAnExecutable(t *testing.T) {
+	text := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(text, []byte("hi"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Parse([]byte("plugins:\n  - name: text\n    path: "+text+"\n  - name: dir\n    path: "+filepath.Dir(text)), nil)
+	for _, want := range []string{"plugins[0].path: " + text + " is not an executable file", "plugins[1].path: " + filepath.Dir(text) + " is not an executable file"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
+
 func TestConfigExpandsEnvironment(t *testing.T) {
 	t.Setenv("CC_TEST_TOKEN", "s3cret")
-	cfg, err := Parse([]byte("plugins:\n  - name: x\n    path: /bin/x\n    config: {token: '${CC_TEST_TOKEN}'}"), nil)
+	cfg, err := Parse([]byte("plugins:\n  - name: x\n    path: /bin/sh\n    config: {token: '${CC_TEST_TOKEN}'}"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

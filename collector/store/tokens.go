@@ -161,3 +161,13 @@ func (s *Store) RevokeToken(ctx context.Context, id string) error {
 		return nil
 	})
 }
+
+// HasTenant reports whether anything of tenant is stored: an entity, an
+// event or a daily metric.
+func (s *Store) HasTenant(ctx context.Context, tenant string) (bool, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM entities WHERE tenant = ?)
+		OR EXISTS (SELECT 1 FROM events WHERE tenant = ?) OR EXISTS (SELECT 1 FROM daily_metrics WHERE tenant = ?)`,
+		tenant, tenant, tenant).Scan(&n)
+	return n == 1, err
+}
