@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -78,6 +80,11 @@ func (c *serveCmd) run() error {
 		return fmt.Errorf("finding own executable (built-in plugins run from it): %w", err)
 	}
 
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	st, err := store.Open(cfg.DatabasePath(), store.Options{Rules: business.NewDerivations(), Retention: time.Duration(cfg.Retention)})
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
@@ -151,7 +158,7 @@ func (c *serveCmd) run() error {
 	base := "http://" + ln.Addr().String()
 	logger.Info("commandcenter serving", "api", base+"/api/v1", "metrics", base+"/metrics", "database", cfg.DatabasePath(), "plugins", len(cfg.Plugins))
 	if c.demo {
-		if err := printDemoTokens(ctx, st, base); err != nil {
+		if err := printDemoTokens(ctx, st, cfg.DataDir, base); err != nil {
 			logger.Error("creating demo tokens", "err", err)
 		}
 	}
@@ -183,29 +190,53 @@ func hasPlugin(cfg *config.Config, name string) bool {
 	return false
 }
 
-// printDemoTokens replaces earlier demo tokens with one read token per demo
-// tenant and prints how to use them.
-func printDemoTokens(ctx context.Context, st *store.Store, base string) error {
-	old, err := st.Tokens(ctx)
+// demoTokensFile keeps the demo's read tokens (secrets, 0600) in the data
+// directory, so a restarted demo prints the same, still valid tokens.
+const demoTokensFile = "demo-tokens.json"
+
+// printDemoTokens prints a read token per demo tenant and how to use it:
+// the one from the last start while it is valid, else a new one, saying
+// why. Demo tokens it no longer uses are revoked.
+func printDemoTokens(ctx context.Context, st *store.Store, dataDir, base string) error {
+	path := filepath.Join(dataDir, demoTokensFile)
+	saved := map[string]string{} // tenant → secret
+	if data, err := os.ReadFile(path); err == nil {
+		json.Unmarshal(data, &saved)
+	}
+	fmt.Fprintf(os.Stderr, "\nDemo running. Metrics: %s/metrics\n", base)
+	keep := map[string]bool{}
+	for _, tenant := range demo.TenantIDs(demo.DefaultConfig().Tenants) {
+		secret, why := saved[tenant], ""
+		if tok, err := st.Authenticate(ctx, secret); err == nil && tok.Tenant == tenant {
+			keep[tok.ID] = true
+		} else {
+			if secret != "" {
+				why = " (new: the one from the last start was revoked or expired)"
+			}
+			tok, s, err := st.CreateToken(ctx, tenant, store.ScopeRead, demoTokenDescription, 30*24*time.Hour)
+			if err != nil {
+				return err
+			}
+			secret, saved[tenant], keep[tok.ID] = s, s, true
+		}
+		fmt.Fprintf(os.Stderr, "Read token for tenant %s%s:\n  curl -H 'Authorization: Bearer %s' %s/api/v1/stats\n", tenant, why, secret, base)
+	}
+	fmt.Fprintln(os.Stderr)
+	data, _ := json.Marshal(saved)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return err
+	}
+	tokens, err := st.Tokens(ctx)
 	if err != nil {
 		return err
 	}
-	for _, t := range old {
-		if t.Description == demoTokenDescription {
+	for _, t := range tokens {
+		if t.Description == demoTokenDescription && !keep[t.ID] {
 			if err := st.RevokeToken(ctx, t.ID); err != nil {
 				return err
 			}
 		}
 	}
-	fmt.Fprintf(os.Stderr, "\nDemo running. Metrics: %s/metrics\n", base)
-	for _, tenant := range demo.TenantIDs(demo.DefaultConfig().Tenants) {
-		_, secret, err := st.CreateToken(ctx, tenant, store.ScopeRead, demoTokenDescription, 30*24*time.Hour)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(os.Stderr, "Read token for tenant %s:\n  curl -H 'Authorization: Bearer %s' %s/api/v1/stats\n", tenant, secret, base)
-	}
-	fmt.Fprintln(os.Stderr)
 	return nil
 }
 

@@ -266,3 +266,46 @@ func TestSIGHUPDoesNotStopServe(t *testing.T) {
 	default:
 	}
 }
+
+// A second serve on the same data directory refuses to start (both used
+// to write, and the second revoked the first one's demo tokens).
+func TestSecondServeOnTheSameDataRefuses(t *testing.T) {
+	dataDir := t.TempDir()
+	first := startServe(t, "--data-dir", dataDir)
+	out, err := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir).CombinedOutput()
+	want := fmt.Sprintf("another commandcenter serve (pid %d) is using the data directory %s", first.Cmd.Process.Pid, dataDir)
+	if err == nil || !strings.Contains(string(out), want) {
+		t.Fatalf("second serve: %v\n%s", err, out)
+	}
+	if code, _ := first.Get(t, "/healthz", ""); code != 200 {
+		t.Fatalf("the first serve suffered: %d", code)
+	}
+}
+
+// Restarting the demo keeps its tokens: what a newcomer copied still works.
+func TestDemoTokensSurviveARestart(t *testing.T) {
+	dataDir := t.TempDir()
+	tokenOf := func(s *servetest.Server) (string, string) {
+		var tenant, token string
+		eventually(t, "demo tokens printed", 10*time.Second, func() bool {
+			m := demoToken.FindStringSubmatch(s.Logs())
+			if m != nil {
+				tenant, token = m[1], m[2]
+			}
+			return m != nil
+		})
+		return tenant, token
+	}
+	first := startServe(t, "--demo", "--data-dir", dataDir)
+	tenant, token := tokenOf(first)
+	first.Cmd.Process.Signal(syscall.SIGTERM)
+	<-first.Done
+	second := startServe(t, "--demo", "--data-dir", dataDir)
+	tenant2, token2 := tokenOf(second)
+	if tenant2 != tenant || token2 != token {
+		t.Fatalf("the restarted demo printed %s for %s, not %s", token2, tenant2, token)
+	}
+	if code, body := second.Get(t, "/api/v1/stats", token); code != 200 {
+		t.Fatalf("the kept token: %d %s", code, body)
+	}
+}
