@@ -843,3 +843,20 @@ func TestEveryRefusedBatchIsCounted(t *testing.T) {
 		}
 	}
 }
+
+// Every unknown field is named at once, as every other problem is.
+func TestEveryUnknownFieldIsNamed(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.client(e.tokens["acme/ingest"]).PushJSON(ctx, "", []byte(`{"events":[
+		{"key":"k","kind":"payment.paid","occurred_at":"2026-11-20T10:00:00Z","colour":"red","size":3},
+		{"key":"k2","kind":"payment.paid","occurred_at":"2026-11-20T10:00:00Z","weight":1}]}`))
+	ae := apiError(t, err)
+	for _, path := range []string{"events[0].colour", "events[0].size", "events[1].weight"} {
+		if !hasPath(ae, path) {
+			t.Errorf("%s not named: %+v", path, ae.Details)
+		}
+	}
+	if len(ae.Details) != 3 {
+		t.Errorf("%d problems, want 3: %+v", len(ae.Details), ae.Details)
+	}
+}

@@ -185,8 +185,8 @@ func decodeBatch(body []byte) (*sdk.Batch, []sdk.Problem) {
 		Entities     []json.RawMessage `json:"entities"`
 		DailyMetrics []json.RawMessage `json:"daily_metrics"`
 	}
-	if p := strictDecode(body, &top, "$"); p != nil {
-		return nil, []sdk.Problem{*p}
+	if problems := strictDecode(body, &top, "$"); problems != nil {
+		return nil, problems
 	}
 	if len(top.Events)+len(top.Entities)+len(top.DailyMetrics) == 0 {
 		return nil, []sdk.Problem{{Path: "$", Message: `no items: send {"events":[...], "entities":[...], "daily_metrics":[...]}`}}
@@ -202,22 +202,20 @@ func decodeBatch(body []byte) (*sdk.Batch, []sdk.Problem) {
 func decodeItems[T any](raws []json.RawMessage, name string, problems *[]sdk.Problem) []T {
 	out := make([]T, len(raws))
 	for i, raw := range raws {
-		if p := strictDecode(raw, &out[i], fmt.Sprintf("%s[%d]", name, i)); p != nil {
-			*problems = append(*problems, *p)
-		}
+		*problems = append(*problems, strictDecode(raw, &out[i], fmt.Sprintf("%s[%d]", name, i))...)
 	}
 	return out
 }
 
-func strictDecode(data []byte, v any, path string) *sdk.Problem {
-	p := sdk.DecodeStrict(data, v)
-	if p == nil {
-		return nil
+// strictDecode decodes data into v; every problem's path starts at path.
+func strictDecode(data []byte, v any, path string) []sdk.Problem {
+	problems := sdk.DecodeStrict(data, v)
+	for i := range problems {
+		if problems[i].Path != "" {
+			problems[i].Path = path + "." + problems[i].Path
+		} else {
+			problems[i].Path = path
+		}
 	}
-	if p.Path != "" {
-		p.Path = path + "." + p.Path
-	} else {
-		p.Path = path
-	}
-	return p
+	return problems
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -18,19 +19,83 @@ func DecodeConfig(raw json.RawMessage, cfg any) error {
 	if len(bytes.TrimSpace(raw)) == 0 || string(raw) == "null" {
 		return nil
 	}
-	if p := DecodeStrict(raw, cfg); p != nil {
+	var errs ConfigErrors
+	for _, p := range DecodeStrict(raw, cfg) {
 		if p.Path == "" {
 			p.Path = "config"
 		}
-		return ConfigErrors{p.Path + ": " + p.Message}
+		errs = append(errs, p.Path+": "+p.Message)
+	}
+	if len(errs) > 0 {
+		return errs
 	}
 	return nil
 }
 
 // DecodeStrict decodes one JSON value into v, rejecting unknown fields, and
 // says which field a problem is at ("amount.minor"; an empty Path for the
-// document itself) in words a person can act on.
-func DecodeStrict(data []byte, v any) *Problem {
+// document itself) in words a person can act on. Unknown fields are all
+// named at once; otherwise it stops at the first problem. Nil means v holds
+// the value.
+func DecodeStrict(data []byte, v any) []Problem {
+	p := decodeStrict(data, v)
+	if p == nil {
+		return nil
+	}
+	if p.Message == unknownField {
+		if all := unknownFields(data, v); len(all) > 1 {
+			return all
+		}
+	}
+	return []Problem{*p}
+}
+
+const unknownField = "unknown field"
+
+// unknownFields names every top-level field of the JSON object data that
+// no field of *v takes (encoding/json matches names regardless of case).
+func unknownFields(data []byte, v any) []Problem {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) != nil {
+		return nil
+	}
+	known := map[string]bool{}
+	jsonFieldNames(reflect.TypeOf(v), known)
+	var out []Problem
+	for key := range obj {
+		if !known[strings.ToLower(key)] {
+			out = append(out, Problem{Path: key, Message: unknownField})
+		}
+	}
+	slices.SortFunc(out, func(a, b Problem) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}
+
+// jsonFieldNames adds the lower-cased JSON names of t's fields, embedded
+// structs' included.
+func jsonFieldNames(t reflect.Type, names map[string]bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-":
+		case f.Anonymous && name == "":
+			jsonFieldNames(f.Type, names)
+		case name != "":
+			names[strings.ToLower(name)] = true
+		case f.IsExported():
+			names[strings.ToLower(f.Name)] = true
+		}
+	}
+}
+
+func decodeStrict(data []byte, v any) *Problem {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
@@ -54,7 +119,7 @@ func DecodeStrict(data []byte, v any) *Problem {
 		return &Problem{Message: fmt.Sprintf("times must be RFC 3339 like 2026-11-20T09:00:00Z, got %s", timeErr.Value)}
 	}
 	if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return &Problem{Path: strings.Trim(msg, `"`), Message: "unknown field"}
+		return &Problem{Path: jsonPath(strings.Trim(msg, `"`)), Message: unknownField}
 	}
 	return &Problem{Message: "not valid JSON: " + err.Error()}
 }

@@ -29,14 +29,20 @@ func TestDecodeStrictNamesTheField(t *testing.T) {
 	}
 	for _, tc := range cases {
 		var c cfg
-		p := DecodeStrict([]byte(tc.in), &c)
-		if p == nil || p.Path != tc.field || !strings.Contains(p.Message, tc.msg) {
-			t.Errorf("%s: got %+v, want path %q message containing %q", tc.in, p, tc.field, tc.msg)
+		ps := DecodeStrict([]byte(tc.in), &c)
+		if len(ps) != 1 || ps[0].Path != tc.field || !strings.Contains(ps[0].Message, tc.msg) {
+			t.Errorf("%s: got %+v, want path %q message containing %q", tc.in, ps, tc.field, tc.msg)
 		}
 	}
 	var ok cfg
-	if p := DecodeStrict([]byte(`{"count":3,"money":{"minor":5,"currency":"EUR"}}`), &ok); p != nil || ok.Count != 3 {
-		t.Fatalf("%+v %+v", p, ok)
+	if ps := DecodeStrict([]byte(`{"count":3,"money":{"minor":5,"currency":"EUR"}}`), &ok); ps != nil || ok.Count != 3 {
+		t.Fatalf("%+v %+v", ps, ok)
+	}
+	// Every unknown field at once, not only the first; known ones in any
+	// case are no problem (encoding/json takes them).
+	ps := DecodeStrict([]byte(`{"colour":1,"COUNT":2,"size":3,"metric":{"views":1}}`), &ok)
+	if len(ps) != 2 || ps[0].Path != "colour" || ps[1].Path != "size" || ps[0].Message != "unknown field" {
+		t.Fatalf("unknown fields: %+v", ps)
 	}
 }
 

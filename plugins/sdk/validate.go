@@ -40,7 +40,6 @@ func (e *ValidationError) Error() string {
 	return b.String()
 }
 
-
 var (
 	tenantPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
