@@ -160,3 +160,28 @@ func TestPerformanceRatiosUseIntegerSumsAndNoValueOnZero(t *testing.T) {
 		t.Fatalf("max_cpm=1 rows = %+v", rows)
 	}
 }
+
+// A source that sends payment.created and upserts the payment as open gets
+// one payment.created in the feed, not two; transitions it does not send
+// are still recorded, and a payment opened again gets its own event.
+func TestDerivedStatusEventsDoNotRepeatWhatTheSourceSent(t *testing.T) {
+	s := openStore(t)
+	ref := sdk.EntityRef{Type: sdk.EntityPayment, ID: "p1"}
+	pay := func(status string, since time.Time) sdk.Entity {
+		return sdk.Entity{Tenant: "acme", Type: "payment", ID: "p1", Status: status, StatusSince: since,
+			Amount: &sdk.Money{Minor: 100, Currency: "EUR"}}
+	}
+	opened := testNow.Add(-3 * time.Hour)
+	mustApply(t, s, "platform", sdk.Batch{
+		Events:   []sdk.Event{{Key: "created-p1", Tenant: "acme", Kind: sdk.KindPaymentCreated, Entity: ref, OccurredAt: opened}},
+		Entities: []sdk.Entity{pay("open", opened)},
+	})
+	if n := kindCount(t, s, sdk.KindPaymentCreated); n != 1 {
+		t.Fatalf("%d payment.created after the source sent one and upserted the payment open", n)
+	}
+	mustApply(t, s, "platform", sdk.Batch{Entities: []sdk.Entity{pay("paid", testNow.Add(-2*time.Hour))}})
+	mustApply(t, s, "platform", sdk.Batch{Entities: []sdk.Entity{pay("open", testNow.Add(-time.Hour))}})
+	if created, paid := kindCount(t, s, sdk.KindPaymentCreated), kindCount(t, s, sdk.KindPaymentPaid); created != 2 || paid != 1 {
+		t.Fatalf("payment.created %d (want 2: opened twice), payment.paid %d (want 1)", created, paid)
+	}
+}

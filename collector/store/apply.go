@@ -127,7 +127,7 @@ type applier struct {
 	// keepSince is the retention horizon: older events are not stored.
 	keepSince time.Time
 
-	insertEvent, selectStatus, upsertEntity, upsertMetric, upsertScraper *sql.Stmt
+	insertEvent, selectStatus, upsertEntity, upsertMetric, upsertScraper, sentEvent *sql.Stmt
 	// campaigns and videos whose views changed, for milestone checks.
 	campaigns map[[2]string]bool
 	videos    map[[2]string]bool
@@ -149,6 +149,8 @@ func (a *applier) prepare(ctx context.Context) error {
 	a.insertEvent = prep(`INSERT INTO events (source, key, tenant, kind, entity_type, entity_id, occurred_at, attrs)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, source, key) DO NOTHING`)
 	a.selectStatus = prep(`SELECT status, status_since FROM entities WHERE tenant = ? AND type = ? AND id = ?`)
+	a.sentEvent = prep(`SELECT EXISTS (SELECT 1 FROM events INDEXED BY events_by_entity
+		WHERE tenant = ? AND entity_type = ? AND entity_id = ? AND kind = ? AND occurred_at >= ? AND entity_id <> '')`)
 	a.upsertEntity = prep(`INSERT INTO entities (tenant, type, id, name, status, status_since, campaign, influencer,
 			platform, due_at, amount_minor, currency, attrs, source, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -175,7 +177,7 @@ func (a *applier) prepare(ctx context.Context) error {
 }
 
 func (a *applier) close() {
-	for _, st := range []*sql.Stmt{a.insertEvent, a.selectStatus, a.upsertEntity, a.upsertMetric, a.upsertScraper} {
+	for _, st := range []*sql.Stmt{a.insertEvent, a.selectStatus, a.upsertEntity, a.upsertMetric, a.upsertScraper, a.sentEvent} {
 		if st != nil {
 			st.Close()
 		}
@@ -287,6 +289,16 @@ func (a *applier) entity(ctx context.Context, e *sdk.Entity) error {
 	}
 	kind := a.rules.StatusEvent(e.Type, e.Status)
 	if kind == "" {
+		return nil
+	}
+	// The source may have sent this very event itself (payment.created
+	// beside the payment upserted as open): since the previous status
+	// began, one such event of the entity is enough.
+	var sent bool
+	if err := a.sentEvent.QueryRowContext(ctx, e.Tenant, e.Type, e.ID, kind, oldSince.Int64).Scan(&sent); err != nil {
+		return err
+	}
+	if sent {
 		return nil
 	}
 	// Keyed by the status and when it began, so re-sending the same state
