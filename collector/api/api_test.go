@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -858,5 +859,44 @@ func TestEveryUnknownFieldIsNamed(t *testing.T) {
 	}
 	if len(ae.Details) != 3 {
 		t.Errorf("%d problems, want 3: %+v", len(ae.Details), ae.Details)
+	}
+}
+
+// Quantities are bounded and every sum is safe: huge numbers are refused
+// by name, and totals of many large rows saturate instead of failing with
+// a 500 or turning negative.
+func TestHugeNumbersNeverBreakSums(t *testing.T) {
+	e := newEnv(t)
+	e.url = newServer(t, e.store, config.Default().API.MaxBodyBytes)
+	ingest, read := e.client(e.tokens["acme/ingest"]), e.client(e.tokens["acme/read"])
+	_, err := ingest.PushJSON(ctx, "", []byte(`{"daily_metrics":[{"campaign":"c","platform":"tiktok","day":"2026-11-19",
+		"views":9223372036854775807,"cost":{"minor":9223372036854775807,"currency":"EUR"}}]}`))
+	if ae := apiError(t, err); ae.StatusCode != 422 || !hasPath(ae, "daily_metrics[0].views") || !hasPath(ae, "daily_metrics[0].cost.minor") {
+		t.Fatalf("int64 max accepted: %+v", ae)
+	}
+	// 10,000 rows at the bounds: their sums pass the int64 limit.
+	rows := make([]string, 10_000)
+	for i := range rows {
+		rows[i] = fmt.Sprintf(`{"campaign":"huge","influencer":"i%d","platform":"tiktok","day":"2026-11-19","impressions":%d,"views":%d,`+
+			`"cost":{"minor":%d,"currency":"EUR"},"revenue":{"minor":%d,"currency":"EUR"}}`, i, sdk.MaxCount, sdk.MaxCount, sdk.MaxMinor, sdk.MaxMinor)
+	}
+	if _, err := ingest.PushJSON(ctx, "", []byte(`{"daily_metrics":[`+strings.Join(rows, ",")+`]}`)); err != nil {
+		t.Fatalf("rows at the bounds: %v", err)
+	}
+	perf, err := read.Performance(ctx, apiv1.PerformanceQuery{GroupBy: apiv1.GroupByCampaign, Campaign: "huge", From: "2026-11-19", To: "2026-11-19"})
+	if err != nil || len(perf.Rows) != 1 {
+		t.Fatalf("performance: %+v %v", perf, err)
+	}
+	if r := perf.Rows[0]; r.Cost.Minor != math.MaxInt64 || r.Views != 10_000*sdk.MaxCount || r.Cost.Minor < 0 || r.Revenue.Minor < 0 {
+		t.Fatalf("sums %+v", r)
+	}
+	stats, err := read.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range append(stats.Stats.Revenue, stats.Stats.Cost...) {
+		if m.Minor < 0 {
+			t.Fatalf("a negative total on /stats: %+v", stats.Stats)
+		}
 	}
 }

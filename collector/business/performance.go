@@ -57,8 +57,8 @@ func Totals(rows []apiv1.PerformanceRow) []apiv1.PerformanceRow {
 			order = append(order, r.Currency)
 		}
 		t.Counts.Add(r.Counts)
-		t.Cost.Minor += r.Cost.Minor
-		t.Revenue.Minor += r.Revenue.Minor
+		t.Cost.Minor = sdk.AddSaturating(t.Cost.Minor, r.Cost.Minor)
+		t.Revenue.Minor = sdk.AddSaturating(t.Revenue.Minor, r.Revenue.Minor)
 	}
 	out := []apiv1.PerformanceRow{}
 	for _, c := range order {

@@ -58,7 +58,7 @@ func (r *Reports) Payments(ctx context.Context, tenant string, now time.Time, vi
 			order = append(order, k)
 		}
 		cp.Open++
-		cp.Amount.Minor += it.Amount.Minor
+		cp.Amount.Minor = sdk.AddSaturating(cp.Amount.Minor, it.Amount.Minor)
 		if !it.DueAt.IsZero() && it.DueAt.Before(now) {
 			cp.Overdue++
 		}
@@ -131,17 +131,17 @@ func SummarizePlatforms(totals []store.CampaignTotal) map[string]*PlatformSummar
 			pt = &apiv1.PlatformTotals{Platform: t.Platform}
 			platforms[pk] = pt
 		}
-		pt.Impressions += t.Impressions
-		pt.Views += t.Views
-		pt.Clicks += t.Clicks
-		pt.Engagements += t.Engagements
+		pt.Impressions = sdk.AddSaturating(pt.Impressions, t.Impressions)
+		pt.Views = sdk.AddSaturating(pt.Views, t.Views)
+		pt.Clicks = sdk.AddSaturating(pt.Clicks, t.Clicks)
+		pt.Engagements = sdk.AddSaturating(pt.Engagements, t.Engagements)
 		if t.Currency != "" {
 			mk := key{t.Tenant, t.Currency}
 			if money[mk] == nil {
 				money[mk] = &[2]int64{}
 			}
-			money[mk][0] += t.RevenueMinor
-			money[mk][1] += t.CostMinor
+			money[mk][0] = sdk.AddSaturating(money[mk][0], t.RevenueMinor)
+			money[mk][1] = sdk.AddSaturating(money[mk][1], t.CostMinor)
 		}
 	}
 	for k, pt := range platforms {

@@ -363,8 +363,8 @@ func (a *applier) afterMetrics(ctx context.Context) error {
 			return err
 		}
 		if _, err := a.tx.ExecContext(ctx, `INSERT INTO daily_rollup
-			SELECT tenant, day, platform, campaign, currency, sum(impressions), sum(views), sum(clicks), sum(likes),
-				sum(comments), sum(shares), sum(cost_minor), sum(revenue_minor)
+			SELECT tenant, day, platform, campaign, currency, `+sumOf("impressions")+`, `+sumOf("views")+`, `+sumOf("clicks")+`,
+				`+sumOf("likes")+`, `+sumOf("comments")+`, `+sumOf("shares")+`, `+sumOf("cost_minor")+`, `+sumOf("revenue_minor")+`
 			FROM daily_metrics INDEXED BY daily_metrics_by_day
 			WHERE tenant = ? AND day = ? AND platform = ? AND campaign = ? GROUP BY currency`, k[0], k[1], k[2], k[3]); err != nil {
 			return err
@@ -375,8 +375,8 @@ func (a *applier) afterMetrics(ctx context.Context) error {
 			return err
 		}
 		if _, err := a.tx.ExecContext(ctx, `INSERT INTO campaign_totals
-			SELECT tenant, campaign, platform, currency, sum(impressions), sum(views), sum(clicks),
-				sum(likes + comments + shares), sum(cost_minor), sum(revenue_minor), ?
+			SELECT tenant, campaign, platform, currency, `+sumOf("impressions")+`, `+sumOf("views")+`, `+sumOf("clicks")+`,
+				`+sumOf("likes + comments + shares")+`, `+sumOf("cost_minor")+`, `+sumOf("revenue_minor")+`, ?
 			FROM daily_metrics WHERE tenant = ? AND campaign = ? GROUP BY platform, currency`,
 			a.now.UnixMilli(), k[0], k[1]); err != nil {
 			return err
@@ -385,10 +385,10 @@ func (a *applier) afterMetrics(ctx context.Context) error {
 	if a.rules == nil {
 		return nil
 	}
-	if err := a.milestones(ctx, sdk.EntityCampaign, `SELECT coalesce(sum(views), 0) FROM campaign_totals WHERE tenant = ? AND campaign = ?`, a.campaigns); err != nil {
+	if err := a.milestones(ctx, sdk.EntityCampaign, `SELECT `+sumOf("views")+` FROM campaign_totals WHERE tenant = ? AND campaign = ?`, a.campaigns); err != nil {
 		return err
 	}
-	return a.milestones(ctx, sdk.EntityVideo, `SELECT coalesce(sum(views), 0) FROM daily_metrics WHERE tenant = ? AND video = ?`, a.videos)
+	return a.milestones(ctx, sdk.EntityVideo, `SELECT `+sumOf("views")+` FROM daily_metrics WHERE tenant = ? AND video = ?`, a.videos)
 }
 
 func (a *applier) milestones(ctx context.Context, entityType, query string, keys map[[2]string]bool) error {

@@ -59,7 +59,8 @@ func performanceSQL(q PerformanceQuery, col string) (string, []any) {
 	w.add("day BETWEEN ? AND ?", q.From, q.To)
 	w.addIf("platform = ?", q.Platform)
 	w.addIf("campaign = ?", q.Campaign)
-	return `SELECT ` + col + `, currency, sum(impressions), sum(views), sum(clicks), sum(likes), sum(comments), sum(shares),
-		sum(cost_minor), sum(revenue_minor) FROM daily_rollup INDEXED BY daily_rollup_performance` + w.String() +
+	return `SELECT ` + col + `, currency, ` + sumOf("impressions") + `, ` + sumOf("views") + `, ` + sumOf("clicks") + `, ` +
+		sumOf("likes") + `, ` + sumOf("comments") + `, ` + sumOf("shares") + `, ` + sumOf("cost_minor") + `, ` + sumOf("revenue_minor") +
+		` FROM daily_rollup INDEXED BY daily_rollup_performance` + w.String() +
 		` GROUP BY ` + col + `, currency ORDER BY ` + col + `, currency`, w.args
 }

@@ -10,6 +10,14 @@ import (
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
+// sumOf sums an integer column as sum() does, but saturates at the largest
+// int64 rather than failing with "integer overflow" (a 500 to the caller):
+// total() adds in float64, exact up to 2^53, far past any real total.
+// An empty set sums to 0.
+func sumOf(col string) string {
+	return "CAST(min(total(" + col + "), 9223372036854775807.0) AS INTEGER)"
+}
+
 // where builds a WHERE clause from optional conditions.
 type where struct {
 	conds []string
@@ -234,7 +242,7 @@ type CampaignDayViews struct {
 // DailyViews sums a tenant's views per campaign and platform on day
 // (YYYY-MM-DD), through the performance index.
 func (s *Store) DailyViews(ctx context.Context, tenant, day string) ([]CampaignDayViews, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT campaign, platform, sum(views) FROM daily_metrics INDEXED BY daily_metrics_by_day
+	rows, err := s.read.QueryContext(ctx, `SELECT campaign, platform, `+sumOf("views")+` FROM daily_metrics INDEXED BY daily_metrics_by_day
 		WHERE tenant = ? AND day = ? GROUP BY campaign, platform ORDER BY campaign, platform`, tenant, day)
 	if err != nil {
 		return nil, err

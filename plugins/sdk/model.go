@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"encoding/json"
+	"math"
 	"time"
 )
 
@@ -83,14 +84,27 @@ type Counts struct {
 	Shares      int64 `json:"shares"`
 }
 
-// Add adds o to c.
+// Add adds o to c, each sum saturating (AddSaturating).
 func (c *Counts) Add(o Counts) {
-	c.Impressions += o.Impressions
-	c.Views += o.Views
-	c.Clicks += o.Clicks
-	c.Likes += o.Likes
-	c.Comments += o.Comments
-	c.Shares += o.Shares
+	c.Impressions = AddSaturating(c.Impressions, o.Impressions)
+	c.Views = AddSaturating(c.Views, o.Views)
+	c.Clicks = AddSaturating(c.Clicks, o.Clicks)
+	c.Likes = AddSaturating(c.Likes, o.Likes)
+	c.Comments = AddSaturating(c.Comments, o.Comments)
+	c.Shares = AddSaturating(c.Shares, o.Shares)
+}
+
+// AddSaturating is a + b, held at the int64 limits instead of wrapping
+// into a sign change: a total is never shown negative.
+func AddSaturating(a, b int64) int64 {
+	switch s := a + b; {
+	case b > 0 && s < a:
+		return math.MaxInt64
+	case b < 0 && s > a:
+		return math.MinInt64
+	default:
+		return s
+	}
 }
 
 // fields names each counter, for validation.

@@ -115,8 +115,11 @@ func (c *checker) money(path string, m *Money) {
 	if m == nil {
 		return
 	}
-	if m.Minor < 0 {
+	switch {
+	case m.Minor < 0:
 		c.add(path+".minor", "must not be negative, got %d", m.Minor)
+	case m.Minor > MaxMinor:
+		c.add(path+".minor", "must be at most %d, got %d", int64(MaxMinor), m.Minor)
 	}
 	if !currencyPattern.MatchString(m.Currency) {
 		c.add(path+".currency", "must be an ISO 4217 code like \"EUR\", got %q", m.Currency)
@@ -136,9 +139,20 @@ func (c *checker) time(path string, t time.Time) {
 	}
 }
 
-func (c *checker) nonNegative(path string, v int64) {
-	if v < 0 {
+// Bounds of one amount and one daily counter: far past any real value
+// (10 trillion in major units; a trillion views a day), so no sum of them
+// nears the int64 limit in practice, and sums saturate rather than wrap.
+const (
+	MaxMinor = 1_000_000_000_000_000
+	MaxCount = 1_000_000_000_000
+)
+
+func (c *checker) count(path string, v int64) {
+	switch {
+	case v < 0:
 		c.add(path, "must not be negative, got %d", v)
+	case v > MaxCount:
+		c.add(path, "must be at most %d, got %d", int64(MaxCount), v)
 	}
 }
 
@@ -207,7 +221,7 @@ func Validate(b *Batch) error {
 			c.time(p+".day", day)
 		}
 		for _, f := range m.Counts.fields() {
-			c.nonNegative(p+"."+f.name, f.v)
+			c.count(p+"."+f.name, f.v)
 		}
 		c.money(p+".cost", m.Cost)
 		c.money(p+".revenue", m.Revenue)

@@ -94,3 +94,16 @@ func TestValidateBoundsAttrs(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestValidateBoundsQuantities(t *testing.T) {
+	b := Batch{DailyMetrics: []DailyMetric{{Tenant: "acme", Campaign: "c", Platform: "tiktok", Day: "2026-11-20",
+		Counts: Counts{Views: MaxCount + 1, Clicks: MaxCount}, Cost: &Money{Minor: MaxMinor + 1, Currency: "EUR"}}}}
+	var verr *ValidationError
+	if !errors.As(Validate(&b), &verr) || len(verr.Problems) != 2 ||
+		verr.Problems[0].Path != "daily_metrics[0].views" || verr.Problems[1].Path != "daily_metrics[0].cost.minor" {
+		t.Fatalf("%v", verr)
+	}
+	if got := AddSaturating(1<<62, 1<<62); got != 1<<63-1 {
+		t.Fatalf("saturating add wrapped: %d", got)
+	}
+}
