@@ -29,7 +29,7 @@ func (in *Ingester) Cursor(ctx context.Context, source string) (string, error) {
 // refused it. The log line says which item and field.
 var RejectReasons = []string{
 	apiv1.CodeMalformedJSON, apiv1.CodeBadBody, apiv1.CodeInvalidSource, apiv1.CodeInvalidBatch,
-	apiv1.CodeWrongTenant, apiv1.CodeForbidden, apiv1.CodeBodyTooLarge, apiv1.CodeDatabaseLocked,
+	apiv1.CodeWrongTenant, apiv1.CodeForbidden, apiv1.CodeBodyTooLarge, apiv1.CodeDatabaseLocked, apiv1.CodeDiskFull,
 	apiv1.CodeInternal, ReasonCanceled,
 }
 
@@ -64,6 +64,8 @@ func (in *Ingester) Apply(ctx context.Context, source string, b *sdk.Batch) (sto
 			reason = apiv1.CodeInvalidBatch
 		case errors.Is(err, store.ErrLocked):
 			reason = apiv1.CodeDatabaseLocked
+		case errors.Is(err, store.ErrDiskFull):
+			reason = apiv1.CodeDiskFull
 		case errors.Is(err, context.Canceled):
 			reason = ReasonCanceled
 		}

@@ -115,6 +115,9 @@ func (c *serveCmd) run() error {
 			if err := st.Ping(context.Background()); err != nil {
 				return fmt.Errorf("database: %w", err)
 			}
+			if err := st.Writable(); err != nil {
+				return fmt.Errorf("database: %w", err)
+			}
 			return businessMetrics.Ready()
 		},
 	}

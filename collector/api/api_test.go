@@ -900,3 +900,28 @@ func TestHugeNumbersNeverBreakSums(t *testing.T) {
 		}
 	}
 }
+
+// Why a batch could not be stored decides the answer: a full disk is a 503
+// with Retry-After that says so, not a generic 500.
+func TestStoreFailuresAnswerWhatHappened(t *testing.T) {
+	cases := []struct {
+		err        error
+		status     int
+		code       string
+		retryAfter string
+	}{
+		{fmt.Errorf("applying: %w", store.ErrDiskFull), 503, apiv1.CodeDiskFull, "60"},
+		{fmt.Errorf("applying: %w", store.ErrLocked), 503, apiv1.CodeDatabaseLocked, "5"},
+		{&sdk.ValidationError{Problems: []sdk.Problem{{Path: "events[0].kind", Message: "unknown"}}}, 422, apiv1.CodeInvalidBatch, ""},
+		{errors.New("disk I/O error"), 500, apiv1.CodeInternal, ""},
+	}
+	for _, tc := range cases {
+		rec := httptest.NewRecorder()
+		writeStoreError(rec, tc.err)
+		var body apiv1.ErrorBody
+		json.Unmarshal(rec.Body.Bytes(), &body)
+		if rec.Code != tc.status || body.Error == nil || body.Error.Code != tc.code || rec.Header().Get("Retry-After") != tc.retryAfter {
+			t.Errorf("%v: %d %s Retry-After=%q", tc.err, rec.Code, rec.Body.String(), rec.Header().Get("Retry-After"))
+		}
+	}
+}

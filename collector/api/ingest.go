@@ -71,17 +71,8 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, tok store.To
 		return
 	}
 	res, err := s.Ingester.Apply(r.Context(), source, batch)
-	var verr *sdk.ValidationError
-	switch {
-	case errors.As(err, &verr):
-		writeError(w, http.StatusUnprocessableEntity, apiv1.CodeInvalidBatch, verr.Error(), verr.Problems)
-		return
-	case errors.Is(err, store.ErrLocked):
-		w.Header().Set("Retry-After", "5")
-		writeError(w, http.StatusServiceUnavailable, apiv1.CodeDatabaseLocked, "the database is locked by another process; nothing was stored, retry", nil)
-		return
-	case err != nil:
-		writeError(w, http.StatusInternalServerError, apiv1.CodeInternal, "storing the batch failed; nothing was stored", nil)
+	if err != nil {
+		writeStoreError(w, err)
 		return
 	}
 	inserted := 0
@@ -97,4 +88,22 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, tok store.To
 		Entities:     res.Entities,
 		DailyMetrics: res.DailyMetrics,
 	})
+}
+
+// writeStoreError answers a batch the store refused: what was wrong with
+// it, or why it could not be stored now and when to retry.
+func writeStoreError(w http.ResponseWriter, err error) {
+	var verr *sdk.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		writeError(w, http.StatusUnprocessableEntity, apiv1.CodeInvalidBatch, verr.Error(), verr.Problems)
+	case errors.Is(err, store.ErrLocked):
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable, apiv1.CodeDatabaseLocked, "the database is locked by another process; nothing was stored, retry", nil)
+	case errors.Is(err, store.ErrDiskFull):
+		w.Header().Set("Retry-After", "60")
+		writeError(w, http.StatusServiceUnavailable, apiv1.CodeDiskFull, "the disk holding the database is full; nothing was stored, retry once there is room", nil)
+	default:
+		writeError(w, http.StatusInternalServerError, apiv1.CodeInternal, "storing the batch failed; nothing was stored", nil)
+	}
 }

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -49,6 +50,10 @@ type Options struct {
 // longer than the busy timeout. The write did not happen; retry later.
 var ErrLocked = errors.New("database is locked by another process")
 
+// ErrDiskFull is returned when the disk holding the database is full. The
+// write did not happen; retry once there is room.
+var ErrDiskFull = errors.New("the disk holding the database is full")
+
 // Store is safe for concurrent use. Writes go through one connection (SQLite
 // allows one writer); reads use a pool.
 type Store struct {
@@ -59,6 +64,8 @@ type Store struct {
 	mu     sync.Mutex
 	subs   map[chan Change]struct{}
 	closed bool
+	// diskFull is whether the latest write failed for a full disk.
+	diskFull atomic.Bool
 }
 
 // Open opens (creating if needed) the database at path and migrates it.
@@ -176,13 +183,27 @@ func (s *Store) SizeBytes() int64 {
 	return total
 }
 
-// lockErr turns SQLite's busy/locked errors into ErrLocked.
+// lockErr turns SQLite's busy/locked errors into ErrLocked, and a full
+// disk into ErrDiskFull.
 func lockErr(err error) error {
 	var se sqlite3.Error
-	if errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked) {
+	switch {
+	case !errors.As(err, &se):
+	case se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked:
 		return fmt.Errorf("%w: %v", ErrLocked, err)
+	case se.Code == sqlite3.ErrFull:
+		return fmt.Errorf("%w: %v", ErrDiskFull, err)
 	}
 	return err
+}
+
+// Writable reports ErrDiskFull while the latest write failed for want of
+// room, for readiness: a server that cannot store is not ready.
+func (s *Store) Writable() error {
+	if s.diskFull.Load() {
+		return ErrDiskFull
+	}
+	return nil
 }
 
 func unixMilli(t time.Time) any {
@@ -201,6 +222,17 @@ func fromMilli(ms sql.NullInt64) time.Time {
 
 // withTx runs fn in a write transaction.
 func (s *Store) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	err := s.tx(ctx, fn)
+	switch {
+	case err == nil:
+		s.diskFull.Store(false)
+	case errors.Is(err, ErrDiskFull):
+		s.diskFull.Store(true)
+	}
+	return err
+}
+
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return lockErr(err)

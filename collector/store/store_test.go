@@ -413,3 +413,42 @@ func TestMigrationCarriesEventsOver(t *testing.T) {
 		t.Fatalf("globex k1: %+v", r)
 	}
 }
+
+// A full disk is a clear error, stores nothing of the batch, and makes
+// the store report itself not writable until a write succeeds again.
+func TestFullDiskIsAClearErrorAndStoresNothing(t *testing.T) {
+	s := openTest(t, Options{})
+	mustApply(t, s, "p", sdk.Batch{Events: []sdk.Event{event("before", sdk.KindPaymentPaid)}, Cursor: "c1"})
+	// SQLite's page cap stands in for a full disk: the same error, SQLITE_FULL.
+	var pages int
+	if err := s.write.QueryRow("PRAGMA page_count").Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.write.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", pages)); err != nil {
+		t.Fatal(err)
+	}
+	var big sdk.Batch
+	for i := range 2000 {
+		e := event(fmt.Sprint("full-", i), sdk.KindMetricsUpdated)
+		e.Attrs = []byte(`{"pad":"` + strings.Repeat("x", 1000) + `"}`)
+		big.Events = append(big.Events, e)
+	}
+	big.Cursor = "c2"
+	_, err := s.Apply(context.Background(), "p", &big)
+	if !errors.Is(err, ErrDiskFull) || !errors.Is(s.Writable(), ErrDiskFull) {
+		t.Fatalf("want ErrDiskFull, got %v (writable: %v)", err, s.Writable())
+	}
+	if n := count(t, s, "SELECT count(*) FROM events"); n != 1 {
+		t.Fatalf("%d events after a failed batch, want 1", n)
+	}
+	if c, _ := s.Cursor(context.Background(), "p"); c != "c1" {
+		t.Fatalf("cursor moved to %q", c)
+	}
+	if _, err := s.write.Exec("PRAGMA max_page_count = 1073741823"); err != nil {
+		t.Fatal(err)
+	}
+	mustApply(t, s, "p", big)
+	if err := s.Writable(); err != nil {
+		t.Fatalf("still not writable after a good write: %v", err)
+	}
+}

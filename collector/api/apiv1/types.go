@@ -45,6 +45,7 @@ const (
 	CodeInvalidBatch     = "invalid_batch"      // 400 (shape) or 422 (content)
 	CodeBodyTooLarge     = "body_too_large"     // 413
 	CodeDatabaseLocked   = "database_locked"    // 503, with Retry-After
+	CodeDiskFull         = "disk_full"          // 503, with Retry-After
 	CodeNotReady         = "not_ready"          // 503 from /readyz
 	CodeInternal         = "internal"           // 500
 )
