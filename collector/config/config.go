@@ -5,13 +5,14 @@
 package config
 
 import (
-	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -248,7 +249,9 @@ var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // Parse reads YAML, replaces ${VAR} in values with the environment's
 // value (for secrets; comments are left alone), applies defaults and
-// validates.
+// validates. It works on the parsed node tree, so every problem carries
+// the line the file has it on, and reports every unknown key and wrong
+// type at once.
 func Parse(data []byte, builtins []string) (*Config, error) {
 	c := Default()
 	var doc yaml.Node
@@ -261,15 +264,17 @@ func Parse(data []byte, builtins []string) (*Config, error) {
 		if len(missing) > 0 {
 			return nil, fmt.Errorf("config refers to unset environment variables: %s", strings.Join(missing, ", "))
 		}
-		// Decode through bytes again so unknown keys are rejected.
-		expanded, err := yaml.Marshal(&doc)
-		if err != nil {
-			return nil, err
+		var problems []string
+		unknownKeys(&doc, reflect.TypeOf(c), "", &problems)
+		if err := doc.Decode(c); err != nil {
+			var te *yaml.TypeError
+			if !errors.As(err, &te) {
+				return nil, fmt.Errorf("parsing config: %w", err)
+			}
+			problems = append(problems, te.Errors...)
 		}
-		dec := yaml.NewDecoder(bytes.NewReader(expanded))
-		dec.KnownFields(true)
-		if err := dec.Decode(c); err != nil {
-			return nil, fmt.Errorf("parsing config: %w", err)
+		if len(problems) > 0 {
+			return nil, fmt.Errorf("parsing config:\n  %s", strings.Join(problems, "\n  "))
 		}
 	}
 	c.ApplyDefaults()
@@ -277,6 +282,44 @@ func Parse(data []byte, builtins []string) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// unknownKeys adds a problem for every mapping key that no field of t
+// takes ("line 4: plugins[0].intervall: unknown key"); free-form maps (a
+// plugin's config) take any key.
+func unknownKeys(n *yaml.Node, t reflect.Type, path string, problems *[]string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case n.Kind == yaml.DocumentNode:
+		for _, child := range n.Content {
+			unknownKeys(child, t, path, problems)
+		}
+	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
+		fields := map[string]reflect.Type{}
+		var names []string
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+			if name != "" && name != "-" {
+				fields[name] = t.Field(i).Type
+				names = append(names, name)
+			}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i]
+			ft, ok := fields[key.Value]
+			if !ok {
+				*problems = append(*problems, fmt.Sprintf("line %d: %s%s: unknown key (one of %s)", key.Line, path, key.Value, strings.Join(names, ", ")))
+				continue
+			}
+			unknownKeys(n.Content[i+1], ft, path+key.Value+".", problems)
+		}
+	case n.Kind == yaml.SequenceNode && t.Kind() == reflect.Slice:
+		for i, item := range n.Content {
+			unknownKeys(item, t.Elem(), fmt.Sprintf("%s[%d].", strings.TrimSuffix(path, "."), i), problems)
+		}
+	}
 }
 
 func expandEnv(n *yaml.Node, missing *[]string) {

@@ -30,7 +30,7 @@ func TestConfigErrorsNameEveryField(t *testing.T) {
 		name, yaml string
 		want       []string
 	}{
-		{"unknown key", "lissten: x", []string{"field lissten not found"}},
+		{"unknown key", "lissten: x", []string{"line 1: lissten: unknown key (one of listen, data_dir"}},
 		{"wrong type", "plugins: 3", []string{"cannot unmarshal"}},
 		{"several plugin problems at once", `
 plugins:
@@ -87,6 +87,37 @@ func TestPluginPathMustBeAnExecutable(t *testing.T) {
 	for _, want := range []string{"plugins[0].path: " + text + " is not an executable file", "plugins[1].path: " + filepath.Dir(text) + " is not an executable file"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
+
+// Every unknown key and wrong type comes at once, each with the line it is
+// on in the file as written (the file was once re-encoded after ${VAR}
+// expansion, so lines were off and only the first problem came).
+func TestYAMLProblemsComeAtOnceWithTheirLines(t *testing.T) {
+	t.Setenv("CC_TEST_TOKEN", "s3cret")
+	yaml := `# commandcenter
+
+listen: 127.0.0.1:9464
+exporter:
+  upcomming_window: 7d   # line 5
+
+plugins:
+  - name: x
+    path: /bin/sh
+    config: {token: '${CC_TEST_TOKEN}'}
+    intervall: 10s       # line 11
+api:
+  max_body_bytes: lots   # line 13
+`
+	_, err := Parse([]byte(yaml), nil)
+	for _, want := range []string{
+		"line 5: exporter.upcomming_window: unknown key",
+		"line 11: plugins[0].intervall: unknown key",
+		"line 13: cannot unmarshal !!str `lots` into int64",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
 }
