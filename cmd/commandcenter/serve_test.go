@@ -100,14 +100,7 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		t.Fatalf("no plugin pid in %s", body)
 	}
 	syscall.Kill(-s.Cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case err := <-s.Done:
-		if err != nil {
-			t.Fatalf("serve exited with %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop within 20s of SIGTERM")
-	}
+	s.WaitExit(t, 20*time.Second)
 	for _, pid := range children {
 		if syscall.Kill(pid, 0) == nil {
 			t.Errorf("plugin pid %d outlived serve", pid)
@@ -238,14 +231,7 @@ func TestShutdownEndsStreamsAtOnce(t *testing.T) {
 	}
 	start := time.Now()
 	s.Cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-s.Done:
-		if err != nil {
-			t.Fatalf("serve exited with %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop within 10s")
-	}
+	s.WaitExit(t, 10*time.Second)
 	if took := time.Since(start); took > time.Second {
 		t.Fatalf("shutdown with a stream connected took %s", took)
 	}
@@ -299,7 +285,7 @@ func TestDemoTokensSurviveARestart(t *testing.T) {
 	first := startServe(t, "--demo", "--data-dir", dataDir)
 	tenant, token := tokenOf(first)
 	first.Cmd.Process.Signal(syscall.SIGTERM)
-	<-first.Done
+	first.WaitExit(t, 20*time.Second)
 	second := startServe(t, "--demo", "--data-dir", dataDir)
 	tenant2, token2 := tokenOf(second)
 	if tenant2 != tenant || token2 != token {

@@ -149,8 +149,9 @@ func (a *applier) prepare(ctx context.Context) error {
 	a.insertEvent = prep(`INSERT INTO events (source, key, tenant, kind, entity_type, entity_id, occurred_at, attrs)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, source, key) DO NOTHING`)
 	a.selectStatus = prep(`SELECT status, status_since FROM entities WHERE tenant = ? AND type = ? AND id = ?`)
-	a.sentEvent = prep(`SELECT EXISTS (SELECT 1 FROM events INDEXED BY events_by_entity
-		WHERE tenant = ? AND entity_type = ? AND entity_id = ? AND kind = ? AND occurred_at >= ? AND entity_id <> '')`)
+	a.sentEvent = prep(`SELECT EXISTS (SELECT 1 FROM events INDEXED BY events_sent_by_entity
+		WHERE tenant = ? AND entity_type = ? AND entity_id = ? AND kind = ? AND occurred_at >= ?
+			AND entity_id <> '' AND key NOT GLOB 'state/*')`)
 	a.upsertEntity = prep(`INSERT INTO entities (tenant, type, id, name, status, status_since, campaign, influencer,
 			platform, due_at, amount_minor, currency, attrs, source, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

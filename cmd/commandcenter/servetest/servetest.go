@@ -97,6 +97,20 @@ func Start(t testing.TB, bin string, args ...string) *Server {
 	return s
 }
 
+// WaitExit waits up to within for serve to exit, failing the test unless it
+// exits cleanly (status 0).
+func (s *Server) WaitExit(t testing.TB, within time.Duration) {
+	t.Helper()
+	select {
+	case err := <-s.Done:
+		if err != nil {
+			t.Fatalf("serve exited with %v", err)
+		}
+	case <-time.After(within):
+		t.Fatalf("serve did not stop within %s", within)
+	}
+}
+
 // Get fetches path with an optional bearer token.
 func (s *Server) Get(t testing.TB, path, token string) (int, string) {
 	t.Helper()

@@ -56,6 +56,8 @@ func (s *source) Collect(ctx context.Context, cursor string, emit sdk.Emit) erro
 	}
 	log := sdk.Logger()
 	log.Info("collect starting", "cursor", done)
+	// Recent, so no retention period drops the events.
+	collected := time.Now().Add(-time.Minute).UTC()
 	sent := 0
 	for done < s.cfg.Events {
 		if s.cfg.HangAfter > 0 && sent == s.cfg.HangAfter {
@@ -81,7 +83,7 @@ func (s *source) Collect(ctx context.Context, cursor string, emit sdk.Emit) erro
 					DueAt: time.Unix(1_800_000_000+int64(done)*60, 0), Amount: &sdk.Money{Minor: int64(done), Currency: "EUR"}})
 			}
 			b.Events = append(b.Events, sdk.Event{Key: strconv.Itoa(done), Tenant: s.cfg.Tenant, Kind: kind,
-				OccurredAt: time.Unix(1_700_000_000, 0), Attrs: []byte(`{"payload":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}`)})
+				OccurredAt: collected, Attrs: []byte(`{"payload":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}`)})
 		}
 		b.Cursor = strconv.Itoa(done)
 		if err := emit(b); err != nil {
