@@ -47,9 +47,10 @@ func eventually(t testing.TB, what string, timeout time.Duration, cond func() bo
 
 var demoToken = regexp.MustCompile(`Read token for tenant ([a-z-]+):\n  curl -H 'Authorization: Bearer (cc_[a-z0-9]+)'`)
 
-func TestServeDemoEndToEnd(t *testing.T) {
-	s := startServe(t, "--demo")
-	var tenant, token string
+// demoTokenOf waits for serve --demo to print its first tenant's read
+// token.
+func demoTokenOf(t *testing.T, s *servetest.Server) (tenant, token string) {
+	t.Helper()
 	eventually(t, "demo tokens printed", 10*time.Second, func() bool {
 		m := demoToken.FindStringSubmatch(s.Logs())
 		if m != nil {
@@ -57,6 +58,12 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		}
 		return m != nil
 	})
+	return tenant, token
+}
+
+func TestServeDemoEndToEnd(t *testing.T) {
+	s := startServe(t, "--demo")
+	tenant, token := demoTokenOf(t, s)
 	// The demo plugin runs as a child process and fills the store.
 	eventually(t, "demo data in /metrics", 60*time.Second, func() bool {
 		_, body := s.Get(t, "/metrics", "")
@@ -271,23 +278,12 @@ func TestSecondServeOnTheSameDataRefuses(t *testing.T) {
 // Restarting the demo keeps its tokens: what a newcomer copied still works.
 func TestDemoTokensSurviveARestart(t *testing.T) {
 	dataDir := t.TempDir()
-	tokenOf := func(s *servetest.Server) (string, string) {
-		var tenant, token string
-		eventually(t, "demo tokens printed", 10*time.Second, func() bool {
-			m := demoToken.FindStringSubmatch(s.Logs())
-			if m != nil {
-				tenant, token = m[1], m[2]
-			}
-			return m != nil
-		})
-		return tenant, token
-	}
 	first := startServe(t, "--demo", "--data-dir", dataDir)
-	tenant, token := tokenOf(first)
+	tenant, token := demoTokenOf(t, first)
 	first.Cmd.Process.Signal(syscall.SIGTERM)
 	first.WaitExit(t, 20*time.Second)
 	second := startServe(t, "--demo", "--data-dir", dataDir)
-	tenant2, token2 := tokenOf(second)
+	tenant2, token2 := demoTokenOf(t, second)
 	if tenant2 != tenant || token2 != token {
 		t.Fatalf("the restarted demo printed %s for %s, not %s", token2, tenant2, token)
 	}
