@@ -925,3 +925,36 @@ func TestStoreFailuresAnswerWhatHappened(t *testing.T) {
 		}
 	}
 }
+
+// The read timeout cuts off slow requests, not live streams: a /stream
+// outlives it, keep-alives and all.
+func TestStreamsOutliveTheReadTimeout(t *testing.T) {
+	e := newEnv(t)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	reg := prometheus.NewRegistry()
+	srv := &Server{Store: e.store, Reports: business.NewReports(e.store, time.Hour), Logger: logger, MaxBodyBytes: 1 << 20,
+		Ingester: &collector.Ingester{Store: e.store, Metrics: collector.NewMetrics(reg), Logger: logger}, Heartbeat: 50 * time.Millisecond}
+	cfg := config.Default().API
+	cfg.ReadTimeout = model.Duration(300 * time.Millisecond)
+	hs := srv.HTTPServer(srv.Routes(reg), cfg, logger)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hs.Serve(Listener(ln, cfg))
+	t.Cleanup(func() { hs.Close() })
+	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+apiv1.PathStream, nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens["acme/read"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	deadline := time.Now().Add(1200 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		if _, err := r.ReadString('\n'); err != nil {
+			t.Fatalf("the stream ended after %s: %v", 1200*time.Millisecond-time.Until(deadline), err)
+		}
+	}
+}
