@@ -232,8 +232,27 @@ func (s *Store) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return err
 }
 
+// tx waits at most BusyTimeout in all to begin: for the one write
+// connection (another batch may hold it, itself waiting on a lock), then
+// for SQLite's write lock with what is left. Waits used to add up: a POST
+// queued behind a plugin's batch under a locked database waited twice.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+	deadline := time.Now().Add(s.opts.BusyTimeout)
+	waitCtx, cancel := context.WithDeadline(ctx, deadline)
+	conn, err := s.write.Conn(waitCtx)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("%w: waited %s for the write connection", ErrLocked, s.opts.BusyTimeout)
+		}
+		return err
+	}
+	defer conn.Close()
+	left := max(time.Until(deadline), time.Millisecond)
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.FormatInt(left.Milliseconds(), 10)); err != nil {
+		return lockErr(err)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return lockErr(err)
 	}

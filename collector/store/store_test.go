@@ -452,3 +452,38 @@ func TestFullDiskIsAClearErrorAndStoresNothing(t *testing.T) {
 		t.Fatalf("still not writable after a good write: %v", err)
 	}
 }
+
+// Under a locked database, a write waits at most the busy timeout in all,
+// even queued behind another write that is itself waiting (a POST once
+// waited 9.8 s for its 503 behind a plugin's batch).
+func TestQueuedWritesWaitOneBusyTimeoutInAll(t *testing.T) {
+	const busy = time.Second
+	s := openTest(t, Options{BusyTimeout: busy})
+	other, err := sql.Open("sqlite3", "file:"+s.Path()+"?_txlock=exclusive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	lock, err := other.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback()
+	first := make(chan error, 1)
+	go func() {
+		b := sdk.Batch{Events: []sdk.Event{event("first", sdk.KindPaymentPaid)}}
+		_, err := s.Apply(context.Background(), "plugin", &b)
+		first <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // the first write holds the connection, waiting
+	start := time.Now()
+	b := sdk.Batch{Events: []sdk.Event{event("second", sdk.KindPaymentPaid)}}
+	_, err = s.Apply(context.Background(), "api", &b)
+	waited := time.Since(start)
+	if !errors.Is(err, ErrLocked) || waited > busy*3/2 {
+		t.Fatalf("queued write: %v after %s (busy timeout %s)", err, waited, busy)
+	}
+	if err := <-first; !errors.Is(err, ErrLocked) {
+		t.Fatalf("first write: %v", err)
+	}
+}
