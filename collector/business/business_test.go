@@ -184,4 +184,23 @@ func TestDerivedStatusEventsDoNotRepeatWhatTheSourceSent(t *testing.T) {
 	if created, paid := kindCount(t, s, sdk.KindPaymentCreated), kindCount(t, s, sdk.KindPaymentPaid); created != 2 || paid != 1 {
 		t.Fatalf("payment.created %d (want 2: opened twice), payment.paid %d (want 1)", created, paid)
 	}
+	// The other order: the upsert came first, the source's own event later.
+	// The source's event stays; the store's stand-in goes.
+	mustApply(t, s, "platform", sdk.Batch{Entities: []sdk.Entity{{Tenant: "acme", Type: "payment", ID: "p2", Status: "open",
+		StatusSince: opened, Amount: &sdk.Money{Minor: 100, Currency: "EUR"}}}})
+	mustApply(t, s, "platform", sdk.Batch{Events: []sdk.Event{{Key: "created-p2", Tenant: "acme", Kind: sdk.KindPaymentCreated,
+		Entity: sdk.EntityRef{Type: sdk.EntityPayment, ID: "p2"}, OccurredAt: opened.Add(time.Minute)}}})
+	acts, _, err := s.Activity(context.Background(), store.ActivityQuery{Tenant: "acme", Kinds: []string{sdk.KindPaymentCreated}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p2 []string
+	for _, a := range acts {
+		if a.Entity.ID == "p2" {
+			p2 = append(p2, a.Key)
+		}
+	}
+	if len(p2) != 1 || p2[0] != "created-p2" {
+		t.Fatalf("payment.created of p2: %v, want only the source's", p2)
+	}
 }

@@ -26,6 +26,17 @@ var statusEvents = map[string]map[string]string{
 	},
 }
 
+// statusOfEvent is statusEvents backwards: kind → entity type and status.
+var statusOfEvent = map[string][2]string{}
+
+func init() {
+	for typ, byStatus := range statusEvents {
+		for status, kind := range byStatus {
+			statusOfEvent[kind] = [2]string{typ, status}
+		}
+	}
+}
+
 // Derivations are the rules the store applies as it stores each batch:
 // status-change events and milestones.
 type Derivations struct {
@@ -47,6 +58,12 @@ func NewDerivations(milestoneViews ...int64) Derivations {
 // StatusEvent implements store.Rules.
 func (Derivations) StatusEvent(entityType, status string) string {
 	return statusEvents[entityType][status]
+}
+
+// StatusOf implements store.Rules.
+func (Derivations) StatusOf(kind string) (entityType, status string) {
+	s := statusOfEvent[kind]
+	return s[0], s[1]
 }
 
 // MilestoneViews implements store.Rules.

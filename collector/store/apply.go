@@ -46,6 +46,9 @@ type Rules interface {
 	// StatusEvent is the event kind recorded when an upsert moves an entity
 	// of type entityType into status, or "" for none.
 	StatusEvent(entityType, status string) string
+	// StatusOf is StatusEvent backwards: the entity type and status whose
+	// event kind is, or "", "".
+	StatusOf(kind string) (entityType, status string)
 	// MilestoneViews are the view thresholds, ascending, whose first
 	// crossing by a campaign's or a video's total views records one
 	// milestone.reached event.
@@ -127,7 +130,7 @@ type applier struct {
 	// keepSince is the retention horizon: older events are not stored.
 	keepSince time.Time
 
-	insertEvent, selectStatus, upsertEntity, upsertMetric, upsertScraper, sentEvent *sql.Stmt
+	insertEvent, selectStatus, upsertEntity, upsertMetric, upsertScraper, sentEvent, dropStandIn *sql.Stmt
 	// campaigns and videos whose views changed, for milestone checks.
 	campaigns map[[2]string]bool
 	videos    map[[2]string]bool
@@ -149,6 +152,11 @@ func (a *applier) prepare(ctx context.Context) error {
 	a.insertEvent = prep(`INSERT INTO events (source, key, tenant, kind, entity_type, entity_id, occurred_at, attrs)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, source, key) DO NOTHING`)
 	a.selectStatus = prep(`SELECT status, status_since FROM entities WHERE tenant = ? AND type = ? AND id = ?`)
+	// The store's own event for an entity's current status, keyed as
+	// entity() keys it.
+	a.dropStandIn = prep(`DELETE FROM events WHERE (tenant, source, key) = (
+		SELECT tenant, source, 'state/' || type || '/' || id || '/' || status || '/' || status_since FROM entities
+		WHERE tenant = ? AND type = ? AND id = ? AND status = ?)`)
 	a.sentEvent = prep(`SELECT EXISTS (SELECT 1 FROM events INDEXED BY events_sent_by_entity
 		WHERE tenant = ? AND entity_type = ? AND entity_id = ? AND kind = ? AND occurred_at >= ?
 			AND entity_id <> '' AND key NOT GLOB 'state/*')`)
@@ -178,7 +186,7 @@ func (a *applier) prepare(ctx context.Context) error {
 }
 
 func (a *applier) close() {
-	for _, st := range []*sql.Stmt{a.insertEvent, a.selectStatus, a.upsertEntity, a.upsertMetric, a.upsertScraper, a.sentEvent} {
+	for _, st := range []*sql.Stmt{a.insertEvent, a.selectStatus, a.upsertEntity, a.upsertMetric, a.upsertScraper, a.sentEvent, a.dropStandIn} {
 		if st != nil {
 			st.Close()
 		}
@@ -224,6 +232,15 @@ func (a *applier) event(ctx context.Context, source string, e *sdk.Event, derive
 	}
 	a.res.EventsInserted[e.Kind]++
 	a.touch(e.Tenant)[e.Kind]++
+	if !derived && e.Entity.ID != "" && a.rules != nil {
+		// The source's own event for a status change the store already
+		// recorded for it (the upsert came first): the store's stand-in goes.
+		if typ, status := a.rules.StatusOf(e.Kind); typ == e.Entity.Type {
+			if _, err := a.dropStandIn.ExecContext(ctx, e.Tenant, typ, e.Entity.ID, status); err != nil {
+				return err
+			}
+		}
+	}
 	if strings.HasPrefix(e.Kind, "scraper.") {
 		return a.scraperStat(ctx, e)
 	}
