@@ -738,7 +738,20 @@ func TestActivityIsOrderedByOccurrenceWithAStableCursor(t *testing.T) {
 // answered at once and its connection closed, not held open.
 func TestRefusedRequestsDoNotWaitForTheirBody(t *testing.T) {
 	e := newEnv(t)
-	conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
+	// A server with the default, minute-long read timeout.
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	reg := prometheus.NewRegistry()
+	srv := &Server{Store: e.store, Reports: business.NewReports(e.store, time.Hour), Logger: logger, MaxBodyBytes: 1 << 20,
+		Ingester: &collector.Ingester{Store: e.store, Metrics: collector.NewMetrics(reg), Logger: logger}}
+	cfg := config.Default().API
+	hs := srv.HTTPServer(srv.Routes(reg), cfg, logger)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hs.Serve(Listener(ln, cfg))
+	t.Cleanup(func() { hs.Close() })
+	conn, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -751,6 +764,10 @@ func TestRefusedRequestsDoNotWaitForTheirBody(t *testing.T) {
 	}
 	if resp.StatusCode != 401 || !resp.Close {
 		t.Fatalf("status %d, close %v", resp.StatusCode, resp.Close)
+	}
+	// And the connection is let go at once, not held for the body.
+	if _, err := conn.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("the connection stayed open after the refusal: %v", err)
 	}
 }
 

@@ -17,9 +17,7 @@ func (s *Server) authenticated(scope string, h func(http.ResponseWriter, *http.R
 		// Refused before the body is read: close the connection instead of
 		// waiting for a body an attacker may never send.
 		refuse := func(status int, code, message string) {
-			if r.ContentLength != 0 {
-				w.Header().Set("Connection", "close")
-			}
+			dropUnreadBody(w, r)
 			writeError(w, status, code, message, nil)
 		}
 		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")

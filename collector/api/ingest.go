@@ -22,6 +22,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, tok store.To
 	}
 	if q := r.URL.Query().Get("source"); q != "" {
 		if !sdk.ValidSourceName(q) {
+			dropUnreadBody(w, r)
 			refuse(http.StatusBadRequest, apiv1.CodeInvalidSource, "source must be lower-case letters, digits, '-' or '_' (at most 32)", nil)
 			return
 		}

@@ -72,3 +72,15 @@ func (sd *shutdown) channel() chan struct{} {
 // endStreams ends every /stream, so a graceful shutdown need not wait for
 // clients that never hang up. The server calls it once.
 func (s *Server) endStreams() { close(s.shutdown.channel()) }
+
+// dropUnreadBody is for a request refused before its body was read: the
+// connection closes after the answer, and nobody waits for a body an
+// attacker may never send (Go would otherwise try to read it, up to the
+// read timeout, holding the connection).
+func dropUnreadBody(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength == 0 {
+		return
+	}
+	w.Header().Set("Connection", "close")
+	http.NewResponseController(w).SetReadDeadline(time.Now())
+}
