@@ -106,14 +106,31 @@ func (s *Store) Activity(ctx context.Context, q ActivityQuery) ([]Activity, bool
 // DeleteEventsBefore removes events that occurred before cutoff (retention)
 // and returns how many went.
 func (s *Store) DeleteEventsBefore(ctx context.Context, cutoff time.Time) (int64, error) {
-	var n int64
-	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `DELETE FROM events WHERE occurred_at < ?`, cutoff.UnixMilli())
-		if err != nil {
+	var lo, hi sql.NullInt64
+	if err := s.read.QueryRowContext(ctx, `SELECT min(id), max(id) FROM events`).Scan(&lo, &hi); err != nil || !lo.Valid {
+		return 0, err
+	}
+	// In short transactions over id ranges, so ingest never waits long
+	// behind retention (one delete of the whole table held the write
+	// connection for seconds); each range is found through the primary key.
+	var total int64
+	for from := lo.Int64; from <= hi.Int64; from += retentionChunk {
+		err := s.withTx(ctx, func(tx *sql.Tx) error {
+			r, err := tx.ExecContext(ctx, `DELETE FROM events WHERE id >= ? AND id < ? AND occurred_at < ?`,
+				from, from+retentionChunk, cutoff.UnixMilli())
+			if err != nil {
+				return err
+			}
+			n, err := r.RowsAffected()
+			total += n
 			return err
+		})
+		if err != nil {
+			return total, err
 		}
-		n, err = r.RowsAffected()
-		return err
-	})
-	return n, err
+	}
+	return total, nil
 }
+
+// retentionChunk is how many event ids one retention transaction covers.
+const retentionChunk = 5000

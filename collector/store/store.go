@@ -232,19 +232,16 @@ func (s *Store) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return err
 }
 
-// tx waits at most BusyTimeout in all to begin: for the one write
-// connection (another batch may hold it, itself waiting on a lock), then
-// for SQLite's write lock with what is left. Waits used to add up: a POST
-// queued behind a plugin's batch under a locked database waited twice.
+// tx waits for another process's write lock at most BusyTimeout, counted
+// from when it was called: time spent queued for the one write connection
+// (behind another batch that may itself be waiting on that lock) comes off
+// SQLite's wait. Waits used to add up: a POST queued behind a plugin's
+// batch under a locked database waited twice. Queueing behind this
+// process's own work is no lock, and never fails the write.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	deadline := time.Now().Add(s.opts.BusyTimeout)
-	waitCtx, cancel := context.WithDeadline(ctx, deadline)
-	conn, err := s.write.Conn(waitCtx)
-	cancel()
+	conn, err := s.write.Conn(ctx)
 	if err != nil {
-		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("%w: waited %s for the write connection", ErrLocked, s.opts.BusyTimeout)
-		}
 		return err
 	}
 	defer conn.Close()

@@ -487,3 +487,46 @@ func TestQueuedWritesWaitOneBusyTimeoutInAll(t *testing.T) {
 		t.Fatalf("first write: %v", err)
 	}
 }
+
+// Waiting behind this process's own long write (retention, a huge batch)
+// is no lock: the write waits its turn and succeeds.
+func TestQueuedBehindOwnWorkIsNoLock(t *testing.T) {
+	s := openTest(t, Options{BusyTimeout: 300 * time.Millisecond})
+	started := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- s.withTx(context.Background(), func(*sql.Tx) error {
+			close(started)
+			time.Sleep(time.Second) // longer than the busy timeout
+			return nil
+		})
+	}()
+	<-started
+	b := sdk.Batch{Events: []sdk.Event{event("after-own-work", sdk.KindPaymentPaid)}}
+	if _, err := s.Apply(context.Background(), "api", &b); err != nil {
+		t.Fatalf("a write queued behind our own transaction failed: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRetentionDeletesInChunks(t *testing.T) {
+	s := openTest(t, Options{})
+	var b sdk.Batch
+	for i := range 2*retentionChunk + 10 {
+		e := event(fmt.Sprint("r-", i), sdk.KindMetricsUpdated)
+		if i%2 == 0 {
+			e.OccurredAt = testNow.AddDate(-2, 0, 0)
+		}
+		b.Events = append(b.Events, e)
+	}
+	mustApply(t, s, "p", b)
+	n, err := s.DeleteEventsBefore(context.Background(), testNow.AddDate(-1, 0, 0))
+	if err != nil || n != int64(len(b.Events)+1)/2 {
+		t.Fatalf("deleted %d of %d old events: %v", n, (len(b.Events)+1)/2, err)
+	}
+	if left := count(t, s, "SELECT count(*) FROM events"); left != len(b.Events)/2 {
+		t.Fatalf("%d events left, want %d", left, len(b.Events)/2)
+	}
+}
