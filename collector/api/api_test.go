@@ -615,6 +615,7 @@ func TestHostileBodiesAreRefusedAndStoreNothing(t *testing.T) {
 			strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}}]}`, "$.events[0].attrs.a" + strings.Repeat("[0]", 28), "nested deeper than 32 levels"},
 		{"nested objects", strings.Repeat(`{"a":`, 50) + "1" + strings.Repeat("}", 50), "$" + strings.Repeat(".a", 32), "nested deeper than 32 levels"},
 		{"case-variant top-level keys", `{"events":[` + item(`"a"`) + `],"EVENTS":[` + item(`"b"`) + `]}`, "$.EVENTS", `"events" and "EVENTS" differ only in case`},
+		{"Unicode case variant (ſ folds to s)", `{"events":[` + item(`"a"`) + `],"eventſ":[` + item(`"b"`) + `]}`, "$.eventſ", "keys outside attrs are ASCII field names"},
 		{"case-variant item keys", `{"events":[{"key":"a","KEY":"b","kind":"payment.paid","occurred_at":"2026-11-20T10:00:00Z"}]}`, "$.events[0].KEY", "differ only in case"},
 		{"invalid UTF-8", `{"events":[` + item("\"k\xff\"") + `]}`, "$", "not valid UTF-8 at byte 20"},
 		{"lone high surrogate", `{"events":[` + item(`"k\ud800"`) + `]}`, "$", "lone UTF-16 surrogate"},

@@ -79,6 +79,14 @@ func (w *jsonWalker) value(freeForm bool) *sdk.Problem {
 			key := kt.(string)
 			folded := key
 			if !freeForm {
+				// encoding/json matches field names under Unicode case
+				// folding ("eventſ" is "events"); field names are ASCII, so
+				// outside free-form attrs only ASCII keys are taken, and
+				// lower-casing them is exactly that folding.
+				if !isASCII(key) {
+					w.path = append(w.path, "."+key)
+					return w.problem("keys outside attrs are ASCII field names")
+				}
 				folded = strings.ToLower(key)
 			}
 			w.path = append(w.path, "."+key)
@@ -107,6 +115,15 @@ func (w *jsonWalker) value(freeForm bool) *sdk.Problem {
 		return w.syntax(err)
 	}
 	return nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func (w *jsonWalker) syntax(err error) *sdk.Problem {
