@@ -181,7 +181,7 @@ const maxAge = 15 * time.Second
 // (at most once per refresh interval) and at least every maxAge. Call
 // Refresh once before, so the first scrape has values.
 func (b *Business) Run(ctx context.Context) {
-	changes, stop := b.reports.Store.Subscribe()
+	changes, stop := b.reports.Store.Subscribe("")
 	defer stop()
 	tick := time.NewTicker(maxAge)
 	defer tick.Stop()

@@ -17,7 +17,7 @@ func (s *Server) getStream(w http.ResponseWriter, r *http.Request, tok store.Tok
 	rc := http.NewResponseController(w)
 	// A stream has no write deadline (see writeDeadline); each write
 	// gets its own, so a client that stops reading is let go.
-	changes, stop := s.Store.Subscribe()
+	changes, stop := s.Store.Subscribe(tok.Tenant)
 	defer stop()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
@@ -41,9 +41,6 @@ func (s *Server) getStream(w http.ResponseWriter, r *http.Request, tok store.Tok
 		case c, ok := <-changes:
 			if !ok {
 				return // the store closed: shutting down
-			}
-			if c.Tenant != tok.Tenant {
-				continue
 			}
 			id++
 			data, _ := json.Marshal(apiv1.Change{Source: c.Source, Events: c.Events, At: c.At})

@@ -435,9 +435,10 @@ func (a *applier) milestones(ctx context.Context, entityType, query string, keys
 }
 
 // Subscribe returns a channel that receives a Change after every applied
-// batch, and a function to stop. A subscriber that falls behind misses
-// changes rather than slowing writers down.
-func (s *Store) Subscribe() (<-chan Change, func()) {
+// batch that touched tenant ("" = every tenant, one Change per tenant), and
+// a function to stop. A subscriber that falls behind misses changes rather
+// than slowing writers down.
+func (s *Store) Subscribe(tenant string) (<-chan Change, func()) {
 	ch := make(chan Change, 64)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -445,7 +446,7 @@ func (s *Store) Subscribe() (<-chan Change, func()) {
 		close(ch)
 		return ch, func() {}
 	}
-	s.subs[ch] = struct{}{}
+	s.subs[ch] = tenant
 	return ch, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -461,7 +462,10 @@ func (s *Store) publish(source string, tenants map[string]map[string]int, at tim
 	defer s.mu.Unlock()
 	for tenant, events := range tenants {
 		c := Change{Source: source, Tenant: tenant, Events: events, At: at}
-		for ch := range s.subs {
+		for ch, want := range s.subs {
+			if want != "" && want != tenant {
+				continue
+			}
 			select {
 			case ch <- c:
 			default:

@@ -62,7 +62,7 @@ type Store struct {
 	write  *sql.DB
 	read   *sql.DB
 	mu     sync.Mutex
-	subs   map[chan Change]struct{}
+	subs   map[chan Change]string // subscriber → its tenant ("" = all)
 	closed bool
 	// diskFull is whether the latest write failed for a full disk.
 	diskFull atomic.Bool
@@ -104,7 +104,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	read.SetMaxOpenConns(4)
-	s := &Store{path: path, opts: opts, write: write, read: read, subs: map[chan Change]struct{}{}}
+	s := &Store{path: path, opts: opts, write: write, read: read, subs: map[chan Change]string{}}
 	if err := s.migrate(); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("migrating %s: %w", path, lockErr(err))

@@ -358,7 +358,7 @@ func TestStoreDependsOnlyOnTheContract(t *testing.T) {
 // its own new events.
 func TestChangesArePerTenant(t *testing.T) {
 	s := openTest(t, Options{})
-	changes, stop := s.Subscribe()
+	changes, stop := s.Subscribe("")
 	defer stop()
 	ev := func(tenant, key, kind string) sdk.Event {
 		return sdk.Event{Key: key, Tenant: tenant, Kind: kind, OccurredAt: testNow}
@@ -373,6 +373,24 @@ func TestChangesArePerTenant(t *testing.T) {
 	if len(got) != 2 || len(got["acme"]) != 1 || got["acme"][sdk.KindPaymentPaid] != 2 ||
 		len(got["globex"]) != 1 || got["globex"][sdk.KindVideoApproved] != 1 {
 		t.Fatalf("changes %v", got)
+	}
+	// A tenant's subscriber hears of its own tenant only, however many
+	// tenants one batch touches: 100 here, more than its buffer holds.
+	globex, stopGlobex := s.Subscribe("globex")
+	defer stopGlobex()
+	var many sdk.Batch
+	for i := range 100 {
+		many.Events = append(many.Events, ev(fmt.Sprintf("t%03d", i), "k", sdk.KindPaymentPaid))
+	}
+	many.Events = append(many.Events, ev("globex", "2", sdk.KindVideoApproved))
+	mustApply(t, s, "p", many)
+	select {
+	case c := <-globex:
+		if c.Tenant != "globex" || c.Events[sdk.KindVideoApproved] != 1 || len(globex) != 0 {
+			t.Fatalf("globex subscriber got %+v (and %d more)", c, len(globex))
+		}
+	case <-time.After(time.Second):
+		t.Fatal("globex's change was lost among 100 other tenants'")
 	}
 }
 
