@@ -308,6 +308,10 @@ func unknownKeys(n *yaml.Node, t reflect.Type, path string, problems *[]string) 
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key := n.Content[i]
+			if key.Tag == "!!merge" { // <<: *anchor merges another mapping's keys
+				unknownKeys(mergedValue(n.Content[i+1]), t, path, problems)
+				continue
+			}
 			ft, ok := fields[key.Value]
 			if !ok {
 				*problems = append(*problems, fmt.Sprintf("line %d: %s%s: unknown key (one of %s)", key.Line, path, key.Value, strings.Join(names, ", ")))
@@ -322,6 +326,25 @@ func unknownKeys(n *yaml.Node, t reflect.Type, path string, problems *[]string) 
 	}
 }
 
+// expandEnv replaces ${VAR} in scalar values. A key whose whole value is
+// a variable set to "" is dropped, so it keeps its default (log_level:
+// ${LOG_LEVEL} with LOG_LEVEL empty is info, as it always was).
+// mergedValue is what a merge key brings in: the aliased mapping, or a
+// sequence of them.
+func mergedValue(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode {
+		return n.Alias
+	}
+	if n.Kind == yaml.SequenceNode {
+		merged := &yaml.Node{Kind: yaml.MappingNode}
+		for _, item := range n.Content {
+			merged.Content = append(merged.Content, mergedValue(item).Content...)
+		}
+		return merged
+	}
+	return n
+}
+
 func expandEnv(n *yaml.Node, missing *[]string) {
 	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "${") {
 		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
@@ -332,6 +355,21 @@ func expandEnv(n *yaml.Node, missing *[]string) {
 			}
 			return v
 		})
+		if n.Value == "" {
+			n.Tag = "!!null"
+		}
+	}
+	if n.Kind == yaml.MappingNode {
+		kept := n.Content[:0]
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			expandEnv(n.Content[i+1], missing)
+			if v := n.Content[i+1]; v.Kind == yaml.ScalarNode && v.Tag == "!!null" && v.Value == "" && n.Content[i].Tag != "!!merge" {
+				continue // an empty expansion: unset
+			}
+			kept = append(kept, n.Content[i], n.Content[i+1])
+		}
+		n.Content = kept
+		return
 	}
 	for _, child := range n.Content {
 		expandEnv(child, missing)

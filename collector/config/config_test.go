@@ -157,3 +157,31 @@ func TestEmptyConfigIsAllDefaults(t *testing.T) {
 		t.Fatalf("%+v", cfg)
 	}
 }
+
+// Files that parsed before still parse: YAML merge keys, and a value that
+// is only an environment variable set to "" (it keeps its default).
+func TestMergeKeysAndEmptyVariablesStillParse(t *testing.T) {
+	t.Setenv("CC_TEST_EMPTY", "")
+	cfg, err := Parse([]byte(`log_level: ${CC_TEST_EMPTY}
+plugins:
+  - &base
+    name: a
+    path: /bin/sh
+    interval: 1m
+  - <<: *base
+    name: b
+  - <<: [*base]
+    name: c
+    intervall: 2m
+`), nil)
+	if err == nil || !strings.Contains(err.Error(), "plugins[2].intervall: unknown key") || strings.Contains(err.Error(), "<<") {
+		t.Fatalf("a typo beside a merge key: %v", err)
+	}
+	cfg, err = Parse([]byte("log_level: ${CC_TEST_EMPTY}\nplugins:\n  - &base\n    name: a\n    path: /bin/sh\n    interval: 1m\n  - <<: *base\n    name: b\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.LogLevel != "info" || len(cfg.Plugins) != 2 || cfg.Plugins[1].Name != "b" || time.Duration(cfg.Plugins[1].Interval) != time.Minute {
+		t.Fatalf("%+v", cfg)
+	}
+}
