@@ -64,8 +64,9 @@ type Store struct {
 	mu     sync.Mutex
 	subs   map[chan Change]string // subscriber → its tenant ("" = all)
 	closed bool
-	// diskFull is whether the latest write failed for a full disk.
-	diskFull atomic.Bool
+	// diskFullAt is when a write last failed for a full disk (UnixNano;
+	// 0: the last write succeeded).
+	diskFullAt atomic.Int64
 }
 
 // Open opens (creating if needed) the database at path and migrates it.
@@ -197,14 +198,21 @@ func lockErr(err error) error {
 	return err
 }
 
-// Writable reports ErrDiskFull while the latest write failed for want of
-// room, for readiness: a server that cannot store is not ready.
+// Writable reports ErrDiskFull for a while after a write failed for want
+// of room, until a write succeeds, for readiness: a server that cannot
+// store is not ready. The report lapses after diskFullHold, so a server
+// that gets no writes (its traffic stopped because it was not ready) turns
+// ready again once room may be back; the next write that finds the disk
+// full renews it.
 func (s *Store) Writable() error {
-	if s.diskFull.Load() {
+	if at := s.diskFullAt.Load(); at != 0 && time.Since(time.Unix(0, at)) < diskFullHold {
 		return ErrDiskFull
 	}
 	return nil
 }
+
+// diskFullHold is how long one full-disk failure keeps the store unready.
+var diskFullHold = 30 * time.Second
 
 func unixMilli(t time.Time) any {
 	if t.IsZero() {
@@ -225,9 +233,9 @@ func (s *Store) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	err := s.tx(ctx, fn)
 	switch {
 	case err == nil:
-		s.diskFull.Store(false)
+		s.diskFullAt.Store(0)
 	case errors.Is(err, ErrDiskFull):
-		s.diskFull.Store(true)
+		s.diskFullAt.Store(time.Now().UnixNano())
 	}
 	return err
 }

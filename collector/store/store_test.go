@@ -462,6 +462,16 @@ func TestFullDiskIsAClearErrorAndStoresNothing(t *testing.T) {
 	if c, _ := s.Cursor(context.Background(), "p"); c != "c1" {
 		t.Fatalf("cursor moved to %q", c)
 	}
+	// With no write to prove it, the report lapses (here after 50 ms).
+	defer func(hold time.Duration) { diskFullHold = hold }(diskFullHold)
+	diskFullHold = 50 * time.Millisecond
+	time.Sleep(60 * time.Millisecond)
+	if err := s.Writable(); err != nil {
+		t.Fatalf("still not writable long after the last failure: %v", err)
+	}
+	if _, err := s.Apply(context.Background(), "p", &big); !errors.Is(s.Writable(), ErrDiskFull) {
+		t.Fatalf("a new failure (%v) did not renew the report", err)
+	}
 	if _, err := s.write.Exec("PRAGMA max_page_count = 1073741823"); err != nil {
 		t.Fatal(err)
 	}
