@@ -46,6 +46,7 @@ type Server struct {
 	Heartbeat time.Duration
 
 	shutdown shutdown
+	streams  streamCount
 }
 
 // DefaultHeartbeat keeps /stream connections alive through proxies that

@@ -976,3 +976,47 @@ func TestStreamsOutliveTheReadTimeout(t *testing.T) {
 		}
 	}
 }
+
+// One token cannot hold every connection the server allows with streams.
+func TestStreamsPerTokenAreBounded(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	open := func() *http.Response {
+		req, _ := http.NewRequestWithContext(ctx, "GET", e.url+apiv1.PathStream, nil)
+		req.Header.Set("Authorization", "Bearer "+e.tokens["acme/read"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	var streams []*http.Response
+	for range maxStreamsPerToken {
+		resp := open()
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("stream %d: %d", len(streams), resp.StatusCode)
+		}
+		streams = append(streams, resp)
+	}
+	extra := open()
+	extra.Body.Close()
+	if extra.StatusCode != 429 || extra.Header.Get("Retry-After") == "" {
+		t.Fatalf("stream %d: %d", maxStreamsPerToken+1, extra.StatusCode)
+	}
+	// Closing one frees its place.
+	streams[0].Body.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		again := open()
+		again.Body.Close()
+		if again.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a closed stream's place was not freed: %d", again.StatusCode)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

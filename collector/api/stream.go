@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
@@ -14,6 +15,13 @@ import (
 // the token's tenant, and a comment line every Heartbeat so proxies keep
 // the connection open.
 func (s *Server) getStream(w http.ResponseWriter, r *http.Request, tok store.Token) {
+	if !s.streams.take(tok.ID) {
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusTooManyRequests, apiv1.CodeTooManyStreams,
+			fmt.Sprintf("this token has %d streams open already; close one first", maxStreamsPerToken), nil)
+		return
+	}
+	defer s.streams.give(tok.ID)
 	rc := http.NewResponseController(w)
 	// A stream has no write deadline (see writeDeadline); each write
 	// gets its own, so a client that stops reading is let go.
@@ -55,3 +63,34 @@ func (s *Server) getStream(w http.ResponseWriter, r *http.Request, tok store.Tok
 
 // streamWriteTimeout lets a stream go whose client stopped reading.
 const streamWriteTimeout = 30 * time.Second
+
+// maxStreamsPerToken bounds one token's open streams, so no tenant can
+// hold every connection the server allows (api.max_connections).
+const maxStreamsPerToken = 8
+
+// streamCount counts open streams per token.
+type streamCount struct {
+	mu   sync.Mutex
+	open map[string]int
+}
+
+func (c *streamCount) take(token string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open == nil {
+		c.open = map[string]int{}
+	}
+	if c.open[token] >= maxStreamsPerToken {
+		return false
+	}
+	c.open[token]++
+	return true
+}
+
+func (c *streamCount) give(token string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open[token]--; c.open[token] <= 0 {
+		delete(c.open, token)
+	}
+}

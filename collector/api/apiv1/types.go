@@ -46,6 +46,7 @@ const (
 	CodeBodyTooLarge     = "body_too_large"     // 413
 	CodeDatabaseLocked   = "database_locked"    // 503, with Retry-After
 	CodeDiskFull         = "disk_full"          // 503, with Retry-After
+	CodeTooManyStreams   = "too_many_streams"   // 429: a token's open streams, with Retry-After
 	CodeNotReady         = "not_ready"          // 503 from /readyz
 	CodeInternal         = "internal"           // 500
 )
