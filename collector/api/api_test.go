@@ -44,24 +44,45 @@ type env struct {
 
 var ctx = context.Background()
 
-// newServer serves st's API on 127.0.0.1 with a body limit of maxBody.
-func newServer(t *testing.T, st *store.Store, maxBody int64) string {
-	t.Helper()
+// testServer is st's API as the tests run it: the fixture's clock, quick
+// heartbeats, a body limit of maxBody; its handler is routes.
+func testServer(st *store.Store, maxBody int64) (srv *Server, routes http.Handler) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := prometheus.NewRegistry()
-	cfg := config.Default()
-	srv := &Server{
+	srv = &Server{
 		Store:        st,
-		Reports:      business.NewReports(st, time.Duration(cfg.Exporter.UpcomingWindow)),
+		Reports:      business.NewReports(st, time.Duration(config.Default().Exporter.UpcomingWindow)),
 		Ingester:     &collector.Ingester{Store: st, Metrics: collector.NewMetrics(reg), Logger: logger},
 		Logger:       logger,
 		MaxBodyBytes: maxBody,
 		Now:          func() time.Time { return storetest.Now },
 		Heartbeat:    50 * time.Millisecond,
 	}
-	hs := httptest.NewServer(srv.Routes(reg))
+	return srv, srv.Routes(reg)
+}
+
+// newServer serves st's API on 127.0.0.1 with a body limit of maxBody.
+func newServer(t *testing.T, st *store.Store, maxBody int64) string {
+	t.Helper()
+	_, routes := testServer(st, maxBody)
+	hs := httptest.NewServer(routes)
 	t.Cleanup(hs.Close)
 	return hs.URL
+}
+
+// serveWithLimits serves st's API on 127.0.0.1 as serve does, with cfg's
+// timeouts and connection limit, and returns its address.
+func serveWithLimits(t *testing.T, st *store.Store, cfg config.API) string {
+	t.Helper()
+	srv, routes := testServer(st, 1<<20)
+	hs := srv.HTTPServer(routes, cfg, srv.Logger)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hs.Serve(Listener(ln, cfg))
+	t.Cleanup(func() { hs.Close() })
+	return ln.Addr().String()
 }
 
 func newEnv(t *testing.T, opts ...store.Options) *env {
@@ -740,19 +761,7 @@ func TestActivityIsOrderedByOccurrenceWithAStableCursor(t *testing.T) {
 func TestRefusedRequestsDoNotWaitForTheirBody(t *testing.T) {
 	e := newEnv(t)
 	// A server with the default, minute-long read timeout.
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	reg := prometheus.NewRegistry()
-	srv := &Server{Store: e.store, Reports: business.NewReports(e.store, time.Hour), Logger: logger, MaxBodyBytes: 1 << 20,
-		Ingester: &collector.Ingester{Store: e.store, Metrics: collector.NewMetrics(reg), Logger: logger}}
-	cfg := config.Default().API
-	hs := srv.HTTPServer(srv.Routes(reg), cfg, logger)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go hs.Serve(Listener(ln, cfg))
-	t.Cleanup(func() { hs.Close() })
-	conn, err := net.Dial("tcp", ln.Addr().String())
+	conn, err := net.Dial("tcp", serveWithLimits(t, e.store, config.Default().API))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -776,24 +785,13 @@ func TestRefusedRequestsDoNotWaitForTheirBody(t *testing.T) {
 // silent connections cannot take /healthz (or the process's file
 // descriptors) away.
 func TestSilentConnectionsAreCutOff(t *testing.T) {
-	st := storetest.Open(t)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	reg := prometheus.NewRegistry()
-	srv := &Server{Store: st, Reports: business.NewReports(st, time.Hour), Logger: logger, MaxBodyBytes: 1 << 20,
-		Ingester: &collector.Ingester{Store: st, Metrics: collector.NewMetrics(reg), Logger: logger}}
 	cfg := config.Default().API
 	cfg.ReadTimeout, cfg.IdleTimeout, cfg.MaxConnections = model.Duration(300*time.Millisecond), model.Duration(300*time.Millisecond), 8
-	hs := srv.HTTPServer(srv.Routes(reg), cfg, logger)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go hs.Serve(Listener(ln, cfg))
-	t.Cleanup(func() { hs.Close() })
+	addr := serveWithLimits(t, storetest.Open(t), cfg)
 
 	var silent []net.Conn
 	for range 20 { // more than the limit: the rest wait in the backlog
-		c, err := net.Dial("tcp", ln.Addr().String())
+		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -802,7 +800,7 @@ func TestSilentConnectionsAreCutOff(t *testing.T) {
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	start := time.Now()
-	resp, err := client.Get("http://" + ln.Addr().String() + apiv1.PathHealthz)
+	resp, err := client.Get("http://" + addr + apiv1.PathHealthz)
 	if err != nil {
 		t.Fatalf("/healthz behind 20 silent connections: %v", err)
 	}
@@ -821,12 +819,10 @@ func TestSilentConnectionsAreCutOff(t *testing.T) {
 // exists at 0 from the start so increase() sees the first one.
 func TestEveryRefusedBatchIsCounted(t *testing.T) {
 	e := newEnv(t)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	reg := prometheus.NewRegistry()
-	ing := &collector.Ingester{Store: e.store, Metrics: collector.NewMetrics(reg), Logger: logger}
+	srv, routes := testServer(e.store, 4096)
+	ing := srv.Ingester
 	ing.InitSources("api")
-	srv := &Server{Store: e.store, Reports: business.NewReports(e.store, time.Hour), Ingester: ing, Logger: logger, MaxBodyBytes: 4096}
-	hs := httptest.NewServer(srv.Routes(prometheus.NewRegistry()))
+	hs := httptest.NewServer(routes)
 	defer hs.Close()
 	e.url = hs.URL
 	if n := testutil.CollectAndCount(ing.Metrics.Rejected); n != len(collector.RejectReasons) {
@@ -948,20 +944,9 @@ func TestStoreFailuresAnswerWhatHappened(t *testing.T) {
 // outlives it, keep-alives and all.
 func TestStreamsOutliveTheReadTimeout(t *testing.T) {
 	e := newEnv(t)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	reg := prometheus.NewRegistry()
-	srv := &Server{Store: e.store, Reports: business.NewReports(e.store, time.Hour), Logger: logger, MaxBodyBytes: 1 << 20,
-		Ingester: &collector.Ingester{Store: e.store, Metrics: collector.NewMetrics(reg), Logger: logger}, Heartbeat: 50 * time.Millisecond}
 	cfg := config.Default().API
 	cfg.ReadTimeout = model.Duration(300 * time.Millisecond)
-	hs := srv.HTTPServer(srv.Routes(reg), cfg, logger)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go hs.Serve(Listener(ln, cfg))
-	t.Cleanup(func() { hs.Close() })
-	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+apiv1.PathStream, nil)
+	req, _ := http.NewRequest("GET", "http://"+serveWithLimits(t, e.store, cfg)+apiv1.PathStream, nil)
 	req.Header.Set("Authorization", "Bearer "+e.tokens["acme/read"])
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
