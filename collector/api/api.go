@@ -88,6 +88,7 @@ func (s *Server) Routes(reg prometheus.Registerer) http.Handler {
 	api("GET", apiv1.PathEntities+"{type}", store.ScopeRead, s.getEntities)
 	api("GET", apiv1.PathPlugins, store.ScopeRead, s.getPlugins)
 	api("GET", apiv1.PathStream, store.ScopeRead, s.getStream)
+	api("GET", apiv1.PathWhoAmI, store.ScopeRead, s.getWhoAmI)
 	handle("GET "+apiv1.PathHealthz, apiv1.PathHealthz, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, apiv1.Health{Status: "ok"})
 	}))

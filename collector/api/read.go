@@ -88,6 +88,18 @@ func (s *Server) getActivity(w http.ResponseWriter, r *http.Request, tok store.T
 		return
 	}
 	q := store.ActivityQuery{Tenant: tok.Tenant, Limit: limit, Kinds: kinds}
+	if v := r.URL.Query().Get("since_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id < 0 {
+			badQuery(w, &queryError{"since_id", fmt.Sprintf("must be an event id (a whole number >= 0), got %q", v)})
+			return
+		}
+		if r.URL.Query().Has("cursor") {
+			badQuery(w, &queryError{"since_id", "cannot be combined with cursor: page on with since_id = the last id seen"})
+			return
+		}
+		q.SinceID = &id
+	}
 	for _, k := range q.Kinds {
 		if !slices.Contains(sdk.Kinds, k) && !strings.HasPrefix(k, "x.") {
 			badQuery(w, &queryError{"kind", fmt.Sprintf("unknown kind %q (one of %s, or x.<plugin>.<kind>)", k, strings.Join(sdk.Kinds, ", "))})
@@ -113,6 +125,9 @@ func (s *Server) getActivity(w http.ResponseWriter, r *http.Request, tok store.T
 	}
 	if more {
 		resp.NextCursor = store.CursorAfter(events[len(events)-1]).String()
+		if q.SinceID != nil {
+			resp.NextCursor = strconv.FormatInt(events[len(events)-1].ID, 10)
+		}
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
@@ -158,6 +173,11 @@ func (s *Server) getEntities(w http.ResponseWriter, r *http.Request, tok store.T
 	writeJSON(w, http.StatusOK, resp)
 }
 
+func (s *Server) getWhoAmI(w http.ResponseWriter, _ *http.Request, tok store.Token) {
+	writeJSON(w, http.StatusOK, apiv1.WhoAmI{Tenant: tok.Tenant, Scope: tok.Scope, TokenID: tok.ID,
+		Description: tok.Description, ExpiresAt: tok.ExpiresAt})
+}
+
 func (s *Server) getPlugins(w http.ResponseWriter, _ *http.Request, _ store.Token) {
 	resp := apiv1.PluginsResponse{Plugins: []apiv1.PluginStatus{}}
 	if s.Plugins != nil {
@@ -189,7 +209,7 @@ func (s *Server) getPerformance(w http.ResponseWriter, r *http.Request, tok stor
 		s.internal(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, apiv1.PerformanceResponse{From: q.From, To: q.To, GroupBy: q.GroupBy, Rows: rows, Totals: totals})
+	writeJSON(w, http.StatusOK, apiv1.PerformanceResponse{From: q.From, To: q.To, GroupBy: q.GroupBy, ByDay: q.ByDay, Rows: rows, Totals: totals})
 }
 
 // performanceQuery reads the query parameters of GET performance: the last
@@ -210,6 +230,16 @@ func performanceQuery(r *http.Request, tenant string, now time.Time) (business.P
 	}
 	if !slices.Contains(apiv1.GroupBys, q.GroupBy) {
 		return q, &queryError{"group_by", fmt.Sprintf("must be day, platform or campaign, got %q", q.GroupBy)}
+	}
+	switch v := qv.Get("by_day"); v {
+	case "", "false":
+	case "true":
+		if q.GroupBy == apiv1.GroupByDay {
+			return q, &queryError{"by_day", "needs group_by platform or campaign"}
+		}
+		q.ByDay = true
+	default:
+		return q, &queryError{"by_day", fmt.Sprintf("must be true or false, got %q", v)}
 	}
 	var from, to time.Time
 	for _, p := range []struct {

@@ -18,30 +18,64 @@ type PerformanceQuery struct {
 	From, To string
 	Platform string
 	Campaign string
-	// MaxCPM keeps only groups whose CPM is at most this (major units);
-	// groups without a CPM are dropped too.
+	// MaxCPM keeps only groups whose CPM over the whole range is at most
+	// this (major units); groups without a CPM are dropped too.
 	MaxCPM  *float64
 	GroupBy string
+	// ByDay splits each platform or campaign group by day.
+	ByDay bool
 }
 
-// Performance sums daily metrics per group and currency, with ratios, and
-// totals per currency over the groups kept.
+// Performance sums daily metrics per group and currency (and day, with
+// ByDay), with ratios, and totals per currency over the groups kept.
 func (r *Reports) Performance(ctx context.Context, q PerformanceQuery) (rows, totals []apiv1.PerformanceRow, err error) {
 	sums, err := r.Store.Performance(ctx, store.PerformanceQuery{Tenant: q.Tenant, From: q.From, To: q.To,
-		Platform: q.Platform, Campaign: q.Campaign, GroupBy: q.GroupBy})
+		Platform: q.Platform, Campaign: q.Campaign, GroupBy: q.GroupBy, ByDay: q.ByDay})
 	if err != nil {
 		return nil, nil, err
 	}
-	rows = []apiv1.PerformanceRow{}
-	for _, s := range sums {
-		row := WithRatios(apiv1.PerformanceRow{Group: s.Group, Currency: s.Currency, Counts: s.Counts,
+	all := make([]apiv1.PerformanceRow, len(sums))
+	for i, s := range sums {
+		all[i] = WithRatios(apiv1.PerformanceRow{Group: s.Group, Day: s.Day, Currency: s.Currency, Counts: s.Counts,
 			Cost: sdk.Money{Minor: s.CostMinor, Currency: s.Currency}, Revenue: sdk.Money{Minor: s.RevenueMinor, Currency: s.Currency}})
-		if q.MaxCPM != nil && (row.CPM == nil || *row.CPM > *q.MaxCPM) {
-			continue
+	}
+	keep := func(apiv1.PerformanceRow) bool { return true }
+	if q.MaxCPM != nil {
+		// The threshold judges a group over the whole range: a campaign
+		// under target keeps all its days, not just its cheap ones.
+		cpm := groupCPMs(all)
+		keep = func(row apiv1.PerformanceRow) bool {
+			c := cpm[[2]string{row.Group, row.Currency}]
+			return c != nil && *c <= *q.MaxCPM
 		}
-		rows = append(rows, row)
+	}
+	rows = []apiv1.PerformanceRow{}
+	for _, row := range all {
+		if keep(row) {
+			rows = append(rows, row)
+		}
 	}
 	return rows, Totals(rows), nil
+}
+
+// groupCPMs is the CPM of each (group, currency) over all its rows.
+func groupCPMs(rows []apiv1.PerformanceRow) map[[2]string]*float64 {
+	sums := map[[2]string]*apiv1.PerformanceRow{}
+	for _, r := range rows {
+		k := [2]string{r.Group, r.Currency}
+		t := sums[k]
+		if t == nil {
+			t = &apiv1.PerformanceRow{Cost: sdk.Money{Currency: r.Currency}}
+			sums[k] = t
+		}
+		t.Counts.Add(r.Counts)
+		t.Cost.Minor = sdk.AddSaturating(t.Cost.Minor, r.Cost.Minor)
+	}
+	out := make(map[[2]string]*float64, len(sums))
+	for k, t := range sums {
+		out[k], _ = CPM(t.Counts, t.Cost)
+	}
+	return out
 }
 
 // Totals sums rows per currency, in the order currencies first appear:

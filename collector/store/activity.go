@@ -28,7 +28,12 @@ type ActivityQuery struct {
 	// After continues below the previous page's last event; nil starts at
 	// the newest.
 	After *ActivityCursor
-	Limit int
+	// SinceID, when set, returns instead the events stored after the one
+	// with this id (0: from the first), smallest id first. Ids only grow (the table is
+	// AUTOINCREMENT), so a follower that remembers the last id it saw
+	// misses nothing and sees nothing twice.
+	SinceID *int64
+	Limit   int
 }
 
 // ActivityCursor is a position in the feed: the last event a page showed.
@@ -69,12 +74,17 @@ func (s *Store) Activity(ctx context.Context, q ActivityQuery) ([]Activity, bool
 	if c := q.After; c != nil {
 		w.add("(occurred_at < ? OR (occurred_at = ? AND id < ?))", c.OccurredAt, c.OccurredAt, c.ID)
 	}
+	order := ` ORDER BY occurred_at DESC, id DESC`
+	if q.SinceID != nil {
+		w.add("id > ?", *q.SinceID)
+		order = ` ORDER BY id`
+	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 100
 	}
 	rows, err := s.read.QueryContext(ctx, `SELECT id, source, key, tenant, kind, entity_type, entity_id, occurred_at, attrs
-		FROM events`+w.String()+` ORDER BY occurred_at DESC, id DESC LIMIT ?`, append(w.args, limit+1)...)
+		FROM events`+w.String()+order+` LIMIT ?`, append(w.args, limit+1)...)
 	if err != nil {
 		return nil, false, err
 	}

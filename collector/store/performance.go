@@ -12,18 +12,21 @@ var groupColumns = map[string]string{"day": "day", "platform": "platform", "camp
 
 // PerformanceQuery sums daily metrics of one tenant over [From, To] (UTC
 // days, inclusive), grouped by GroupBy (day, platform or campaign).
-// Platform and Campaign filter when set.
+// Platform and Campaign filter when set. ByDay splits each platform or
+// campaign group by day.
 type PerformanceQuery struct {
 	Tenant   string
 	From, To string
 	Platform string
 	Campaign string
 	GroupBy  string
+	ByDay    bool
 }
 
-// PerformanceSum is one group's integer sums in one currency.
+// PerformanceSum is one group's integer sums in one currency (and on one
+// Day when the query split groups by day).
 type PerformanceSum struct {
-	Group, Currency string
+	Group, Day, Currency string
 	sdk.Counts
 	CostMinor, RevenueMinor int64
 }
@@ -35,6 +38,9 @@ func (s *Store) Performance(ctx context.Context, q PerformanceQuery) ([]Performa
 	if !ok {
 		return nil, fmt.Errorf("group_by must be day, platform or campaign, got %q", q.GroupBy)
 	}
+	if q.ByDay && col == "day" {
+		return nil, fmt.Errorf("by_day needs group_by platform or campaign")
+	}
 	query, args := performanceSQL(q, col)
 	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -44,7 +50,11 @@ func (s *Store) Performance(ctx context.Context, q PerformanceQuery) ([]Performa
 	var out []PerformanceSum
 	for rows.Next() {
 		var r PerformanceSum
-		if err := rows.Scan(&r.Group, &r.Currency, &r.Impressions, &r.Views, &r.Clicks, &r.Likes, &r.Comments, &r.Shares,
+		day := &r.Day
+		if !q.ByDay {
+			day = new(string)
+		}
+		if err := rows.Scan(&r.Group, day, &r.Currency, &r.Impressions, &r.Views, &r.Clicks, &r.Likes, &r.Comments, &r.Shares,
 			&r.CostMinor, &r.RevenueMinor); err != nil {
 			return nil, err
 		}
@@ -54,13 +64,20 @@ func (s *Store) Performance(ctx context.Context, q PerformanceQuery) ([]Performa
 }
 
 func performanceSQL(q PerformanceQuery, col string) (string, []any) {
+	// The day is always selected (the empty string unless split by day) so
+	// one Scan reads both shapes; grouping by day then platform follows the
+	// index's order.
+	dayCol, groups := `''`, col+`, currency`
+	if q.ByDay {
+		dayCol, groups = `day`, `day, `+col+`, currency`
+	}
 	var w where
 	w.add("tenant = ?", q.Tenant)
 	w.add("day BETWEEN ? AND ?", q.From, q.To)
 	w.addIf("platform = ?", q.Platform)
 	w.addIf("campaign = ?", q.Campaign)
-	return `SELECT ` + col + `, currency, ` + sumOf("impressions") + `, ` + sumOf("views") + `, ` + sumOf("clicks") + `, ` +
+	return `SELECT ` + col + `, ` + dayCol + `, currency, ` + sumOf("impressions") + `, ` + sumOf("views") + `, ` + sumOf("clicks") + `, ` +
 		sumOf("likes") + `, ` + sumOf("comments") + `, ` + sumOf("shares") + `, ` + sumOf("cost_minor") + `, ` + sumOf("revenue_minor") +
 		` FROM daily_rollup INDEXED BY daily_rollup_performance` + w.String() +
-		` GROUP BY ` + col + `, currency ORDER BY ` + col + `, currency`, w.args
+		` GROUP BY ` + groups + ` ORDER BY ` + groups, w.args
 }

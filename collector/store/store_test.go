@@ -288,6 +288,32 @@ func TestRetentionDeletesOldEvents(t *testing.T) {
 	}
 }
 
+// An event id is never handed out twice, even when the newest event is
+// deleted: a follower that remembers the last id it passed on (?since_id=)
+// would otherwise skip the event that took the id over.
+func TestEventIDsAreNeverReused(t *testing.T) {
+	s := openTest(t, Options{})
+	old := event("old", sdk.KindPaymentPaid)
+	old.OccurredAt = testNow.AddDate(0, 0, -400)
+	mustApply(t, s, "p", sdk.Batch{Events: []sdk.Event{event("new", sdk.KindPaymentPaid)}})
+	mustApply(t, s, "p", sdk.Batch{Events: []sdk.Event{old}}) // stored last, so the largest id
+	var oldID int64
+	if err := s.read.QueryRow("SELECT id FROM events WHERE key = 'old'").Scan(&oldID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.DeleteEventsBefore(context.Background(), testNow.AddDate(0, 0, -365)); err != nil || n != 1 {
+		t.Fatalf("deleted %d, %v", n, err)
+	}
+	mustApply(t, s, "p", sdk.Batch{Events: []sdk.Event{event("next", sdk.KindPaymentPaid)}})
+	var nextID int64
+	if err := s.read.QueryRow("SELECT id FROM events WHERE key = 'next'").Scan(&nextID); err != nil {
+		t.Fatal(err)
+	}
+	if nextID <= oldID {
+		t.Fatalf("the next event got id %d, the deleted one had %d", nextID, oldID)
+	}
+}
+
 // Events older than the retention period are not stored, so one that
 // retention deleted cannot come back as new when a source re-sends it.
 func TestEventsOlderThanRetentionAreNotStored(t *testing.T) {

@@ -152,6 +152,12 @@ func (c *Client) Plugins(ctx context.Context) (*PluginsResponse, error) {
 	return &out, c.Do(ctx, http.MethodGet, PathPlugins, nil, nil, &out)
 }
 
+// WhoAmI says which tenant and scope the client's token has.
+func (c *Client) WhoAmI(ctx context.Context) (*WhoAmI, error) {
+	var out WhoAmI
+	return &out, c.Do(ctx, http.MethodGet, PathWhoAmI, nil, nil, &out)
+}
+
 // Healthy asks /healthz whether the server is alive.
 func (c *Client) Healthy(ctx context.Context) error {
 	return c.Do(ctx, http.MethodGet, PathHealthz, nil, nil, &Health{})

@@ -26,6 +26,7 @@ const (
 	PathEntities    = "/api/v1/entities/" // + entity type
 	PathPlugins     = "/api/v1/plugins"
 	PathStream      = "/api/v1/stream"
+	PathWhoAmI      = "/api/v1/whoami"
 	PathHealthz     = "/healthz"
 	PathReadyz      = "/readyz"
 )
@@ -154,7 +155,9 @@ type PlatformTotals struct {
 	Engagements int64  `json:"engagements"`
 }
 
-// ActivityQuery pages through the activity feed, newest first.
+// ActivityQuery pages through the activity feed, newest first; or, with
+// SinceID, through the events stored after the one with that id, in the
+// order they were stored (what a live follower catches up with).
 type ActivityQuery struct {
 	// Kinds keeps only these event kinds; empty keeps all.
 	Kinds []string
@@ -162,6 +165,10 @@ type ActivityQuery struct {
 	Limit int
 	// Cursor is the previous page's NextCursor.
 	Cursor string
+	// SinceID, when set, returns events with a larger id, smallest first
+	// (0: from the first); ids only grow, so nothing stored later is
+	// missed. NextCursor, when a page follows, is its SinceID.
+	SinceID *int64
 }
 
 // Values encodes the query.
@@ -169,6 +176,9 @@ func (q ActivityQuery) Values() url.Values {
 	v := url.Values{}
 	if len(q.Kinds) > 0 {
 		v.Set("kind", strings.Join(q.Kinds, ","))
+	}
+	if q.SinceID != nil {
+		v.Set("since_id", strconv.FormatInt(*q.SinceID, 10))
 	}
 	setLimitAndCursor(v, q.Limit, q.Cursor)
 	return v
@@ -255,9 +265,13 @@ type PerformanceQuery struct {
 	From, To string
 	Platform string
 	Campaign string
-	// MaxCPM keeps only groups whose CPM is at most this, in major units.
+	// MaxCPM keeps only groups whose CPM over the whole range is at most
+	// this, in major units.
 	MaxCPM  *float64
 	GroupBy string
+	// ByDay splits each platform or campaign group by day (rows then carry
+	// Day): a time series per group in one call.
+	ByDay bool
 }
 
 // Values encodes the query.
@@ -271,6 +285,9 @@ func (q PerformanceQuery) Values() url.Values {
 	if q.MaxCPM != nil {
 		v.Set("max_cpm", strconv.FormatFloat(*q.MaxCPM, 'g', -1, 64))
 	}
+	if q.ByDay {
+		v.Set("by_day", "true")
+	}
 	return v
 }
 
@@ -280,6 +297,7 @@ type PerformanceResponse struct {
 	From    string           `json:"from"`
 	To      string           `json:"to"`
 	GroupBy string           `json:"group_by"`
+	ByDay   bool             `json:"by_day,omitempty"`
 	Rows    []PerformanceRow `json:"rows"`
 	Totals  []PerformanceRow `json:"totals"`
 }
@@ -287,7 +305,10 @@ type PerformanceResponse struct {
 // PerformanceRow is one group's sums and ratios. A ratio is null where its
 // denominator is zero ("no value", never 0 or Inf).
 type PerformanceRow struct {
-	Group    string `json:"group"`
+	Group string `json:"group"`
+	// Day is the row's UTC day (YYYY-MM-DD) when the query split groups
+	// by day.
+	Day      string `json:"day,omitempty"`
 	Currency string `json:"currency"`
 	sdk.Counts
 	Cost    sdk.Money `json:"cost"`
@@ -359,6 +380,16 @@ type PluginStatus struct {
 	LastErrorAt   time.Time `json:"last_error_at,omitzero"`
 	NextRun       time.Time `json:"next_run,omitzero"`
 	Cursor        string    `json:"cursor,omitempty"`
+}
+
+// WhoAmI is GET /api/v1/whoami: what the calling token may do, so a client
+// can say which tenant it sees before it reads anything.
+type WhoAmI struct {
+	Tenant      string     `json:"tenant"`
+	Scope       string     `json:"scope"`
+	TokenID     string     `json:"token_id"`
+	Description string     `json:"description,omitempty"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
 }
 
 // StreamEventChange is the SSE event name of a Change.
