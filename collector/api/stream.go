@@ -27,11 +27,19 @@ func (s *Server) getStream(w http.ResponseWriter, r *http.Request, tok store.Tok
 	// gets its own, so a client that stops reading is let go.
 	changes, stop := s.Store.Subscribe(tok.Tenant)
 	defer stop()
+	// Read after subscribing: every event stored later has a larger id and
+	// arrives as a change, so a follower misses nothing in between.
+	latest, err := s.Store.LatestEventID(r.Context(), tok.Tenant)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	ready, _ := json.Marshal(apiv1.StreamReady{LatestID: latest})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, "retry: 3000\n: connected\n\n")
+	fmt.Fprintf(w, "retry: 3000\nevent: %s\ndata: %s\n\n", apiv1.StreamEventReady, ready)
 	if err := rc.Flush(); err != nil {
 		return
 	}

@@ -113,6 +113,14 @@ func (s *Store) Activity(ctx context.Context, q ActivityQuery) ([]Activity, bool
 	return out, more, nil
 }
 
+// LatestEventID is the largest id of tenant's events, 0 when it has none.
+// It reads the tenant's whole index range: callers ask once per stream.
+func (s *Store) LatestEventID(ctx context.Context, tenant string) (int64, error) {
+	var id int64
+	err := s.read.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM events WHERE tenant = ?`, tenant).Scan(&id)
+	return id, err
+}
+
 // DeleteEventsBefore removes events that occurred before cutoff (retention)
 // and returns how many went.
 func (s *Store) DeleteEventsBefore(ctx context.Context, cutoff time.Time) (int64, error) {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -51,12 +52,15 @@ func (s *Server) Logs() string {
 
 var servingLine = regexp.MustCompile(`msg="commandcenter serving" api=(http://[0-9.:]+)/api/v1`)
 
-// Start runs `bin serve --listen 127.0.0.1:0 args...` in a temporary
-// directory and waits until it listens. The process is killed when the
+// Start runs `bin serve --listen 127.0.0.1:0 args...` (args may name
+// their own --listen) in a temporary directory and waits until it listens. The process is killed when the
 // test ends; its log is shown if the test failed.
 func Start(t testing.TB, bin string, args ...string) *Server {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	if !slices.Contains(args, "--listen") {
+		args = append([]string{"--listen", "127.0.0.1:0"}, args...)
+	}
+	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
 	cmd.Dir = t.TempDir()
 	// Its own process group, like a shell job, so tests can signal the
 	// group as a terminal's Ctrl-C does.

@@ -250,6 +250,13 @@ func readError(resp *http.Response) *Error {
 // silent longer than the idle timeout, or fn returns an error (returned as
 // it is). It does not reconnect; keep-alive comments are skipped.
 func (c *Client) Stream(ctx context.Context, fn func(Change) error) error {
+	return c.Follow(ctx, nil, fn)
+}
+
+// Follow is Stream that also calls ready (when not nil) once the server
+// has subscribed the stream, before any change: the moment to catch up,
+// with ActivityQuery.SinceID, on what was stored while not connected.
+func (c *Client) Follow(ctx context.Context, ready func(StreamReady) error, fn func(Change) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	resp, err := c.send(ctx, http.MethodGet, PathStream, nil, nil)
@@ -265,19 +272,31 @@ func (c *Client) Stream(ctx context.Context, fn func(Change) error) error {
 	sc.Buffer(make([]byte, 64<<10), int(min(c.maxResponse, 1<<30)))
 	var event string
 	var data []byte
+	dispatch := func() error {
+		switch {
+		case len(data) == 0:
+		case event == StreamEventChange:
+			var ch Change
+			if err := json.Unmarshal(data, &ch); err != nil {
+				return fmt.Errorf("commandcenter API: stream: decoding a change: %w", err)
+			}
+			return fn(ch)
+		case event == StreamEventReady && ready != nil:
+			var r StreamReady
+			if err := json.Unmarshal(data, &r); err != nil {
+				return fmt.Errorf("commandcenter API: stream: decoding ready: %w", err)
+			}
+			return ready(r)
+		}
+		return nil
+	}
 	for sc.Scan() {
 		timer.Reset(c.streamIdle)
 		line := sc.Text()
 		switch {
 		case line == "":
-			if event == StreamEventChange && len(data) > 0 {
-				var ch Change
-				if err := json.Unmarshal(data, &ch); err != nil {
-					return fmt.Errorf("commandcenter API: stream: decoding a change: %w", err)
-				}
-				if err := fn(ch); err != nil {
-					return err
-				}
+			if err := dispatch(); err != nil {
+				return err
 			}
 			event, data = "", data[:0]
 		case strings.HasPrefix(line, ":"):

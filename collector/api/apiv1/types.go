@@ -392,8 +392,22 @@ type WhoAmI struct {
 	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
 }
 
-// StreamEventChange is the SSE event name of a Change.
-const StreamEventChange = "change"
+// SSE event names of GET /api/v1/stream.
+const (
+	// StreamEventReady comes once, first: the stream is subscribed, and
+	// StreamReady says where the tenant's feed stands.
+	StreamEventReady = "ready"
+	// StreamEventChange is a Change.
+	StreamEventChange = "change"
+)
+
+// StreamReady is the first event of a stream. Every event stored after it
+// has a larger id than LatestID (0: the tenant has none yet) and is
+// announced by a change; a follower reads them with
+// GET /api/v1/activity?since_id=<the last id it saw>.
+type StreamReady struct {
+	LatestID int64 `json:"latest_id"`
+}
 
 // Change is one server-sent event of GET /api/v1/stream: a stored batch
 // touched the token's tenant, with how many new events of each kind.

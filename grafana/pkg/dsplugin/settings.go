@@ -1,0 +1,95 @@
+package dsplugin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
+
+	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+)
+
+// Settings are a datasource's own settings from jsonData. TLS (tlsAuth,
+// tlsAuthWithCACert, tlsSkipVerify, serverName and the PEM blocks in
+// secureJsonData) and the timeout use Grafana's standard keys, read by the
+// SDK's HTTP client options, so Grafana's proxy and TLS settings apply too.
+type Settings struct {
+	URL string `json:"url"`
+	// Timeout is the per-call timeout in seconds (Grafana's "timeout").
+	Timeout float64 `json:"timeout"`
+}
+
+// DefaultTimeout bounds each API call unless jsonData.timeout says otherwise.
+const DefaultTimeout = 30 * time.Second
+
+// secureTokenKey is where the API token lives in secureJsonData.
+const secureTokenKey = "apiToken"
+
+// errSettings marks a problem with the datasource's settings (not with the
+// server), so health checks can say "fix the settings".
+var errSettings = errors.New("settings")
+
+func settingsError(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errSettings}, args...)...)
+}
+
+// newClients builds the API clients of one datasource instance: one for
+// calls (bounded by the timeout) and one for the change stream (no overall
+// timeout: it stays open). The token is never logged or put in an error.
+func newClients(ctx context.Context, s backend.DataSourceInstanceSettings) (calls, stream *apiv1.Client, err error) {
+	var set Settings
+	if len(s.JSONData) > 0 {
+		if err := json.Unmarshal(s.JSONData, &set); err != nil {
+			return nil, nil, settingsError("jsonData: %v", err)
+		}
+	}
+	if set.URL == "" {
+		return nil, nil, settingsError("the commandcenter URL (jsonData.url) is not set, e.g. http://127.0.0.1:9464")
+	}
+	token := s.DecryptedSecureJSONData[secureTokenKey]
+	if token == "" {
+		return nil, nil, settingsError("the API token (secureJsonData.apiToken) is not set: create a read token with `commandcenter tokens create --tenant <tenant> --scope read`")
+	}
+	timeout := DefaultTimeout
+	if set.Timeout < 0 || set.Timeout > 3600 {
+		return nil, nil, settingsError("jsonData.timeout must be 0 to 3600 seconds, got %v", set.Timeout)
+	}
+	if set.Timeout > 0 {
+		timeout = time.Duration(set.Timeout * float64(time.Second))
+	}
+	opts, err := s.HTTPClientOptions(ctx)
+	if err != nil {
+		return nil, nil, settingsError("%v", err)
+	}
+	build := func(overall time.Duration) (*apiv1.Client, error) {
+		o := opts
+		t := httpclient.DefaultTimeoutOptions
+		if o.Timeouts != nil {
+			t = *o.Timeouts
+		}
+		t.Timeout = overall
+		o.Timeouts = &t
+		hc, err := httpclient.New(o)
+		if err != nil {
+			return nil, settingsError("TLS: %v", err)
+		}
+		c, err := apiv1.New(apiv1.Config{URL: set.URL, Token: token, Timeout: timeout, HTTPClient: hc, UserAgent: userAgent})
+		if err != nil {
+			return nil, settingsError("%v", err)
+		}
+		return c, nil
+	}
+	if calls, err = build(timeout); err != nil {
+		return nil, nil, err
+	}
+	if stream, err = build(0); err != nil {
+		return nil, nil, err
+	}
+	return calls, stream, nil
+}
+
+const userAgent = "commandcenter-grafana-datasource"
