@@ -118,7 +118,7 @@ func explain(err error) string {
 	case errors.As(err, &certErr), errors.As(err, &unknownAuthority), errors.As(err, &hostnameErr):
 		return "TLS: the server's certificate was not accepted: " + rootCause(err) +
 			". Add its CA certificate (With CA Cert), set the server name, or (testing only) skip verification."
-	case errors.As(err, &recordErr):
+	case errors.As(err, &recordErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return "TLS: the server does not speak HTTPS at this address: use http:// or the TLS port."
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		return "Cannot connect to commandcenter: " + rootCause(err) + ". Is it running, and is the URL right?"

@@ -98,7 +98,7 @@ func newWorld(t testing.TB) *world {
 		} else {
 			w.globex = req
 		}
-		if _, err := w.api(tenant + "/ingest").PushJSON(ctx, "", raw); err != nil {
+		if _, err := w.api(tenant+"/ingest").PushJSON(ctx, "", raw); err != nil {
 			t.Fatalf("seeding %s: %v", tenant, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package dsplugin_test
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+	"github.com/commandcenter/commandcenter/grafana/pkg/dsplugin"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
@@ -248,4 +250,13 @@ func checkActivity(t *testing.T, set apiv1.PushRequest, f *data.Frame, kinds []s
 			t.Errorf("event %s not in the feed", e.Key)
 		}
 	}
+}
+
+func decodeOptions(t *testing.T, body []byte) []dsplugin.Option {
+	t.Helper()
+	var opts []dsplugin.Option
+	if err := json.Unmarshal(body, &opts); err != nil {
+		t.Fatalf("options %s: %v", body, err)
+	}
+	return opts
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -155,9 +156,12 @@ func (h *Host) CheckHealth(ctx context.Context, ds Datasource) (*backend.CheckHe
 	return backend.FromProto().CheckHealthResponse(resp), nil
 }
 
-// CallResource is GET /api/datasources/uid/<uid>/resources/<path>.
+// CallResource is <method> /api/datasources/uid/<uid>/resources/<path>;
+// path may carry a query. Grafana forwards the path below resources/ as
+// Path and the whole request URL, query included, as URL.
 func (h *Host) CallResource(ctx context.Context, ds Datasource, method, path string) (*backend.CallResourceResponse, error) {
-	req := &backend.CallResourceRequest{PluginContext: ds.PluginContext(), Method: method, Path: path,
+	sub, _, _ := strings.Cut(path, "?")
+	req := &backend.CallResourceRequest{PluginContext: ds.PluginContext(), Method: method, Path: sub,
 		URL: "/api/datasources/uid/" + ds.UID + "/resources/" + path, Headers: map[string][]string{}}
 	stream, err := h.resource.CallResource(ctx, backend.ToProto().CallResourceRequest(req))
 	if err != nil {
