@@ -71,9 +71,16 @@ type world struct {
 	globex  apiv1.PushRequest
 }
 
-func newWorld(t testing.TB) *world {
+func newWorld(t testing.TB) *world { return newWorldWith(t, nil) }
+
+// newWorldWith runs before (when not nil) on the data directory before
+// serve starts.
+func newWorldWith(t testing.TB, before func(dataDir string)) *world {
 	t.Helper()
 	w := &world{t: t, dataDir: t.TempDir(), tokens: map[string]string{}}
+	if before != nil {
+		before(w.dataDir)
+	}
 	for _, key := range []string{"acme/ingest", "acme/read", "globex/ingest", "globex/read"} {
 		tenant, scope, _ := strings.Cut(key, "/")
 		out, err := exec.Command(ccBin, "tokens", "create", "--data-dir", w.dataDir, "--tenant", tenant, "--scope", scope).Output()

@@ -1,0 +1,131 @@
+package dsplugin_test
+
+import (
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+	"github.com/commandcenter/commandcenter/collector/store"
+	"github.com/commandcenter/commandcenter/grafana/pkg/grafanatest"
+)
+
+// seedDailyMetrics fills a new database in dataDir with 1,000,350 daily
+// metric rows of tenant acme: 90 days to today, 5 platforms, 2,223
+// influencers over 120 campaigns, and their rollup, as ingest leaves it.
+func seedDailyMetrics(tb testing.TB, dataDir string) {
+	path := filepath.Join(dataDir, "commandcenter.db")
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st.Close()
+	db, err := sql.Open("sqlite3", path+"?_journal_mode=WAL")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`WITH RECURSIVE
+		   d(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM d WHERE n < 89),
+		   p(name) AS (VALUES ('tiktok'), ('instagram'), ('youtube'), ('snapchat'), ('twitch')),
+		   i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 2222)
+		 INSERT INTO daily_metrics (tenant, campaign, influencer, platform, day, impressions, views, clicks, likes,
+		   comments, shares, cost_minor, revenue_minor, currency)
+		 SELECT 'acme', printf('cmp-%03d', i.n % 120), printf('inf-%04d', i.n), p.name, date('now', printf('-%d days', d.n)),
+		   2000 + (i.n * 7 + d.n * 13) % 5000, 1000 + (i.n * 7 + d.n * 13) % 5000, 20 + i.n % 100, 50, 5, 10,
+		   8000 + (i.n * 3 + d.n) % 9000, 15000 + (i.n * 5 + d.n) % 9000, 'EUR'
+		 FROM d, p, i`,
+		`INSERT INTO daily_rollup SELECT tenant, day, platform, campaign, currency, sum(impressions), sum(views),
+		   sum(clicks), sum(likes), sum(comments), sum(shares), sum(cost_minor), sum(revenue_minor)
+		 FROM daily_metrics GROUP BY tenant, day, platform, campaign, currency`,
+		`ANALYZE`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM daily_metrics`).Scan(&n); err != nil || n < 1_000_000 {
+		tb.Fatalf("seeded %d rows: %v", n, err)
+	}
+}
+
+// BenchmarkPerformance90Days compares a 90-day performance query grouped
+// by platform over 1,000,000 daily rows, through the plugin process
+// (QueryData over gRPC: API call, frame, Arrow) and straight from the API
+// (GET /api/v1/performance), in the same run. Target: plugin ≤ 1.5× api.
+func BenchmarkPerformance90Days(b *testing.B) {
+	w := newWorldWith(b, func(dir string) { seedDailyMetrics(b, dir) })
+	to := time.Now().UTC()
+	from := to.AddDate(0, 0, -89)
+	b.Run("api", func(b *testing.B) {
+		c := w.api("acme/read")
+		q := apiv1.PerformanceQuery{From: from.Format(time.RFC3339), To: to.Format(time.RFC3339), GroupBy: apiv1.GroupByPlatform, ByDay: true}
+		for b.Loop() {
+			r, err := c.Performance(ctx, q)
+			if err != nil || len(r.Rows) < 90*5 {
+				b.Fatal(len(r.Rows), err)
+			}
+		}
+	})
+	b.Run("plugin", func(b *testing.B) {
+		ds := w.ds("acme/read")
+		q := grafanatest.Query{RefID: "A", QueryType: "performance", JSON: `{"metric":"cpm","groupBy":"platform"}`, From: from, To: to}
+		for b.Loop() {
+			r, err := w.host.QueryData(ctx, ds, q)
+			if err != nil || r.Responses["A"].Error != nil || len(r.Responses["A"].Frames[0].Fields) != 6 {
+				b.Fatal(err, r.Responses["A"].Error)
+			}
+		}
+	})
+}
+
+// BenchmarkStreamLatency measures how long 200 events, each POSTed to the
+// server one at a time, take to come out of the plugin's activity stream
+// (from the start of the POST to the frame arriving over gRPC). Target:
+// p99 ≤ 250 ms.
+func BenchmarkStreamLatency(b *testing.B) {
+	w := newWorld(b)
+	const events = 200
+	arrived := make(chan string, events)
+	first := make(chan struct{})
+	go w.host.RunStream(b.Context(), w.ds("acme/read"), "activity", func(f *data.Frame) error {
+		select {
+		case <-first:
+		default:
+			close(first) // the newest events, sent on subscribing
+			return nil
+		}
+		ids, _ := f.FieldByName("entity_id")
+		for i := range ids.Len() {
+			arrived <- ids.At(i).(string)
+		}
+		return nil
+	})
+	<-first
+	for b.Loop() {
+		var lat []time.Duration
+		for i := range events {
+			id := fmt.Sprintf("lat-%d-%d", b.N, i)
+			start := time.Now()
+			w.pushVideoEvent("acme", id, start)
+			for got := range arrived {
+				if got == id {
+					break
+				}
+			}
+			lat = append(lat, time.Since(start))
+		}
+		slices.Sort(lat)
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	}
+}

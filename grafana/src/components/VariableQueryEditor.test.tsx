@@ -1,0 +1,63 @@
+import { setTemplateSrv } from '@grafana/runtime';
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import React, { useState } from 'react';
+
+import { DataSource } from '../datasource';
+import { testInstanceSettings } from '../testing/instanceSettings';
+import { FakeTemplateSrv } from '../testing/templateSrv';
+import { CCQuery } from '../types';
+import { VariableQueryEditor } from './VariableQueryEditor';
+
+/** Renders the editor with a data source that knows two entity types. */
+function renderEditor(initial: CCQuery) {
+  setTemplateSrv(new FakeTemplateSrv());
+  const datasource = new DataSource(testInstanceSettings());
+  const getResource = jest.spyOn(datasource, 'getResource').mockResolvedValue([
+    { value: 'campaign', label: 'Campaign' },
+    { value: 'payment', label: 'Payment' },
+  ]);
+  const changes: CCQuery[] = [];
+  const onRunQuery = jest.fn();
+  function Stateful() {
+    const [query, setQuery] = useState(initial);
+    return (
+      <VariableQueryEditor
+        query={query}
+        datasource={datasource}
+        onRunQuery={onRunQuery}
+        onChange={(next) => {
+          changes.push(next);
+          setQuery(next);
+        }}
+      />
+    );
+  }
+  render(<Stateful />);
+  return { changes, getResource, onRunQuery };
+}
+
+/** Opens a select by its test id and picks the option with this label. */
+async function pick(testId: string, label: string) {
+  await userEvent.click(screen.getByTestId(`${testId}-input`));
+  await userEvent.click(await screen.findByText(label, { selector: '[role="option"] *, [role="option"]' }));
+}
+
+describe('VariableQueryEditor', () => {
+  it('stores the resource, and for statuses the entity type', async () => {
+    const { changes, getResource, onRunQuery } = renderEditor({ refId: 'V' });
+    expect(screen.queryByTestId('cc-variable-entity-type')).not.toBeInTheDocument();
+
+    await pick('cc-variable-resource', 'Statuses');
+    await pick('cc-variable-entity-type', 'Payment');
+    await pick('cc-variable-resource', 'Campaigns');
+
+    expect(changes).toEqual([
+      { refId: 'V', queryType: 'variable', resource: 'statuses' },
+      { refId: 'V', queryType: 'variable', resource: 'statuses', entityType: 'payment' },
+      { refId: 'V', queryType: 'variable', resource: 'campaigns' },
+    ]);
+    expect(getResource).toHaveBeenCalledWith('entity-types', undefined);
+    expect(onRunQuery).toHaveBeenCalledTimes(3);
+  });
+});

@@ -1,0 +1,69 @@
+import { InlineField, Input } from '@grafana/ui';
+import React, { useState } from 'react';
+
+/** Props of NumberField. */
+interface Props {
+  label: string;
+  tooltip?: string;
+  /** The input's id and data-testid. */
+  testId: string;
+  value?: number;
+  min?: number;
+  max?: number;
+  step?: number;
+  placeholder?: string;
+  /** Called with the new value (undefined when emptied) when the user leaves the field or presses Enter. */
+  onChange: (value: number | undefined) => void;
+}
+
+/** Parses and clamps what the user typed; null when it is not a number. */
+function parse(text: string, min?: number, max?: number): number | undefined | null {
+  if (text.trim() === '') {
+    return undefined;
+  }
+  const value = Number(text);
+  if (!Number.isFinite(value)) {
+    return null;
+  }
+  return Math.min(max ?? Infinity, Math.max(min ?? -Infinity, value));
+}
+
+/**
+ * A number input that commits on blur or Enter, not on every keystroke, so that typing
+ * "250" runs one query rather than three. Values are clamped to [min, max].
+ */
+export function NumberField({ label, tooltip, testId, value, min, max, step, placeholder, onChange }: Props) {
+  // What the user is typing; null when not editing, and the field shows the value.
+  const [draft, setDraft] = useState<string | null>(null);
+  const text = draft ?? (value === undefined ? '' : String(value));
+
+  const commit = () => {
+    if (draft === null) {
+      return;
+    }
+    const parsed = parse(draft, min, max);
+    setDraft(null);
+    if (parsed !== null && parsed !== value) {
+      onChange(parsed);
+    }
+  };
+
+  return (
+    <InlineField label={label} tooltip={tooltip} labelWidth={14}>
+      <Input
+        id={testId}
+        data-testid={testId}
+        type="number"
+        width={14}
+        min={min}
+        max={max}
+        step={step}
+        placeholder={placeholder}
+        value={text}
+        onChange={(event) => setDraft(event.currentTarget.value)}
+        onBlur={commit}
+        onKeyDown={(event) => event.key === 'Enter' && commit()}
+      />
+    </InlineField>
+  );
+}

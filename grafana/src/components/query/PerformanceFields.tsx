@@ -1,0 +1,77 @@
+import { InlineField, InlineFieldRow, RadioButtonGroup, Select } from '@grafana/ui';
+import React from 'react';
+
+import { withField } from '../../query';
+import { PERFORMANCE_METRICS, PerformanceGroupBy, PerformanceMetric } from '../../types';
+import { ResourceSelect } from '../ResourceSelect';
+import { NumberField } from './NumberField';
+import { QueryFieldsProps } from './types';
+
+const METRIC_OPTIONS = PERFORMANCE_METRICS.map((metric) => ({ value: metric, label: metric }));
+
+const GROUP_BY_OPTIONS: Array<{ value: PerformanceGroupBy; label: string }> = [
+  { value: 'platform', label: 'Platform' },
+  { value: 'campaign', label: 'Campaign' },
+];
+
+/** The fields of a `performance` query: metric, grouping, filters and the CPM cap. */
+export function PerformanceFields({ query, datasource, onChange }: QueryFieldsProps) {
+  return (
+    <>
+      <InlineFieldRow>
+        <InlineField label="Metric" labelWidth={14}>
+          <Select<PerformanceMetric>
+            inputId="cc-query-metric"
+            data-testid="cc-query-metric"
+            aria-label="Metric"
+            width={20}
+            options={METRIC_OPTIONS}
+            value={query.metric ?? 'views'}
+            onChange={(selected) => selected.value && onChange(withField(query, 'metric', selected.value))}
+          />
+        </InlineField>
+        <InlineField label="Group by" labelWidth={14}>
+          <RadioButtonGroup<PerformanceGroupBy>
+            id="cc-query-group-by"
+            aria-label="Group by"
+            options={GROUP_BY_OPTIONS}
+            value={query.groupBy ?? 'platform'}
+            onChange={(groupBy) => onChange(withField(query, 'groupBy', groupBy))}
+          />
+        </InlineField>
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <ResourceSelect
+          datasource={datasource}
+          resource="platforms"
+          label="Platform"
+          testId="cc-query-platform"
+          placeholder="All platforms"
+          clearable
+          value={query.platform}
+          onChange={(platform) => onChange(withField(query, 'platform', platform))}
+        />
+        <ResourceSelect
+          datasource={datasource}
+          resource="campaigns"
+          label="Campaign"
+          testId="cc-query-campaign"
+          placeholder="All campaigns"
+          clearable
+          value={query.campaign}
+          onChange={(campaign) => onChange(withField(query, 'campaign', campaign))}
+        />
+        <NumberField
+          label="Max CPM"
+          tooltip="Leave out days whose cost per thousand impressions is above this"
+          testId="cc-query-max-cpm"
+          min={0}
+          step={0.01}
+          placeholder="no cap"
+          value={query.maxCpm}
+          onChange={(maxCpm) => onChange(withField(query, 'maxCpm', maxCpm))}
+        />
+      </InlineFieldRow>
+    </>
+  );
+}

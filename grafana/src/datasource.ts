@@ -1,0 +1,107 @@
+import {
+  CoreApp,
+  DataQueryRequest,
+  DataQueryResponse,
+  DataSourceInstanceSettings,
+  LiveChannelScope,
+  ScopedVars,
+  SelectableValue,
+} from '@grafana/data';
+import { DataSourceWithBackend, getGrafanaLiveSrv } from '@grafana/runtime';
+import { merge, Observable } from 'rxjs';
+
+import { isLiveQuery, pickQueryFields, queryTypeOf } from './query';
+import { interpolateList, interpolateValue } from './templating';
+import { CCOptions, CCQuery, CCResource, DEFAULT_QUERY, LIMITS, ResourceOption } from './types';
+import { CCVariableSupport } from './variables';
+
+/**
+ * The commandcenter data source. Queries run on the Go backend (`gpx_commandcenter`), except
+ * live `activity` and `stats` queries, which subscribe to the stream channels
+ * `ds/<uid>/activity` and `ds/<uid>/stats`.
+ */
+export class DataSource extends DataSourceWithBackend<CCQuery, CCOptions> {
+  constructor(instanceSettings: DataSourceInstanceSettings<CCOptions>) {
+    super(instanceSettings);
+    // Any query can be an annotation query; the activity feed is the one made for it.
+    this.annotations = {
+      getDefaultQuery: () => ({ queryType: 'activity', limit: LIMITS.activity.default }),
+    };
+    this.variables = new CCVariableSupport(this);
+  }
+
+  /** The query a new panel starts with. */
+  getDefaultQuery(_: CoreApp): Partial<CCQuery> {
+    return DEFAULT_QUERY;
+  }
+
+  /** Hidden queries do not run. */
+  filterQuery(query: CCQuery): boolean {
+    return !query.hide;
+  }
+
+  /**
+   * Keeps the fields of the query's type and interpolates its template variables; a
+   * multi-value variable in `kinds` or `statuses` expands into one entry per value.
+   */
+  applyTemplateVariables(query: CCQuery, scopedVars: ScopedVars): CCQuery {
+    const picked = pickQueryFields(query);
+    const interpolated: Partial<CCQuery> = {
+      platform: interpolateValue(picked.platform, scopedVars),
+      campaign: interpolateValue(picked.campaign, scopedVars),
+      entityType: interpolateValue(picked.entityType, scopedVars),
+      kinds: interpolateList(picked.kinds, scopedVars),
+      statuses: interpolateList(picked.statuses, scopedVars),
+    };
+    const result: CCQuery = { ...picked };
+    for (const [field, value] of Object.entries(interpolated)) {
+      if (value !== undefined) {
+        Object.assign(result, { [field]: value });
+      } else {
+        delete result[field as keyof CCQuery];
+      }
+    }
+    return result;
+  }
+
+  /** Runs live queries on their stream channels and the others on the backend, merged. */
+  query(request: DataQueryRequest<CCQuery>): Observable<DataQueryResponse> {
+    const live = request.targets.filter((query) => isLiveQuery(query) && !query.hide);
+    if (live.length === 0) {
+      return super.query(request);
+    }
+    const streams = live.map((query) => this.liveStream(query));
+    const others = request.targets.filter((query) => !isLiveQuery(query));
+    if (others.length > 0) {
+      streams.push(super.query({ ...request, targets: others }));
+    }
+    return merge(...streams);
+  }
+
+  /** The stream of a live `activity` or `stats` query. */
+  private liveStream(query: CCQuery): Observable<DataQueryResponse> {
+    return getGrafanaLiveSrv().getDataStream({
+      key: `${this.uid}-${query.refId}`,
+      addr: {
+        scope: LiveChannelScope.DataSource,
+        stream: this.uid,
+        // Grafana before 11 reads the data source's uid from `namespace`, later ones from `stream`.
+        // eslint-disable-next-line @typescript-eslint/no-deprecated
+        namespace: this.uid,
+        path: queryTypeOf(query),
+      },
+    });
+  }
+
+  /**
+   * The values of a resource (`/resources/<name>`) as select options. Parameters may name
+   * template variables, e.g. `{ entityType: '$type' }` for `statuses`.
+   */
+  async getOptions(resource: CCResource, params?: Record<string, string>): Promise<Array<SelectableValue<string>>> {
+    const interpolated = params
+      ? Object.fromEntries(Object.entries(params).map(([key, value]) => [key, interpolateValue(value) ?? '']))
+      : undefined;
+    const items = await this.getResource<ResourceOption[] | null>(resource, interpolated);
+    return (items ?? []).map(({ value, label }) => ({ value, label: label || value }));
+  }
+}

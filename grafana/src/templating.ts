@@ -1,0 +1,38 @@
+import { ScopedVars, SelectableValue } from '@grafana/data';
+import { getTemplateSrv } from '@grafana/runtime';
+
+/** Joins the values of a multi-value variable; no value the user can type contains it. */
+const SEPARATOR = '\u001f';
+
+/** Formats a variable's value (one or many) so that its values can be split apart again. */
+function joinValues(value: unknown): string {
+  return Array.isArray(value) ? value.map(String).join(SEPARATOR) : String(value ?? '');
+}
+
+/** Interpolates a single-valued field; undefined and '' stay undefined. */
+export function interpolateValue(value: string | undefined, scopedVars?: ScopedVars): string | undefined {
+  if (value === undefined || value === '') {
+    return undefined;
+  }
+  return getTemplateSrv().replace(value, scopedVars);
+}
+
+/**
+ * Interpolates a list field: each entry may name a variable, and a multi-value variable
+ * expands into one entry per value. Empty entries and duplicates are dropped.
+ */
+export function interpolateList(values: string[] | undefined, scopedVars?: ScopedVars): string[] | undefined {
+  if (values === undefined) {
+    return undefined;
+  }
+  const templateSrv = getTemplateSrv();
+  const expanded = values.flatMap((value) => templateSrv.replace(value, scopedVars, joinValues).split(SEPARATOR));
+  return Array.from(new Set(expanded.filter((value) => value !== '')));
+}
+
+/** The dashboard's variables as select options (`$name`), offered next to the real values. */
+export function variableOptions(): Array<SelectableValue<string>> {
+  return getTemplateSrv()
+    .getVariables()
+    .map((variable) => ({ label: `$${variable.name}`, value: `$${variable.name}`, description: 'Variable' }));
+}
