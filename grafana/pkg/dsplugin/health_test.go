@@ -1,15 +1,21 @@
 package dsplugin_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
+	"github.com/commandcenter/commandcenter/grafana/pkg/dsplugin"
 	"github.com/commandcenter/commandcenter/grafana/pkg/grafanatest"
+	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
 func TestCheckHealthSaysWhoOrWhatFailed(t *testing.T) {
@@ -135,5 +141,51 @@ func TestResourcesListOnlyTheTokensTenant(t *testing.T) {
 	}
 	if r, err := w.host.CallResource(ctx, ds, "POST", "platforms"); err != nil || r.Status != 405 {
 		t.Fatalf("POST: %+v %v", r, err)
+	}
+}
+
+// TestResourceAnswersAreGolden keeps every resource's answer over the fixed
+// data set in testdata/resources/ (-update rewrites them). The browser
+// test's harness serves these same files, so the editors are tested on
+// what the backend really answers.
+func TestResourceAnswersAreGolden(t *testing.T) {
+	w := newWorld(t)
+	ds := w.ds("acme/read")
+	paths := []string{}
+	for _, name := range dsplugin.ResourceNames {
+		if name != dsplugin.ResourceStatuses {
+			paths = append(paths, name)
+		}
+	}
+	for _, typ := range sdk.EntityTypes {
+		paths = append(paths, dsplugin.ResourceStatuses+"?entityType="+typ)
+	}
+	for _, p := range paths {
+		r, err := w.host.CallResource(ctx, ds, "GET", p)
+		if err != nil || r.Status != 200 {
+			t.Fatalf("%s: %v %+v", p, err, r)
+		}
+		var got bytes.Buffer
+		if err := json.Indent(&got, r.Body, "", "  "); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		got.WriteByte('\n')
+		file := filepath.Join("testdata", "resources", strings.ReplaceAll(p, "?entityType=", "_")+".json")
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(file, got.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatalf("%v (go test -run ResourceAnswers -update writes it)", err)
+		}
+		if !bytes.Equal(got.Bytes(), want) {
+			t.Errorf("%s answers\n%s\nwant (%s)\n%s", p, got.Bytes(), file, want)
+		}
 	}
 }

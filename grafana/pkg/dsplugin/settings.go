@@ -21,6 +21,9 @@ type Settings struct {
 	URL string `json:"url"`
 	// Timeout is the per-call timeout in seconds (Grafana's "timeout").
 	Timeout float64 `json:"timeout"`
+	// ServerName is read by the SDK; it is declared here so that a value of
+	// the wrong type is a settings error (the SDK would panic on it).
+	ServerName string `json:"serverName"`
 }
 
 // DefaultTimeout bounds each API call unless jsonData.timeout says otherwise.
@@ -37,34 +40,57 @@ func settingsError(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{errSettings}, args...)...)
 }
 
+// connection is what a datasource's settings say about reaching the server.
+type connection struct {
+	settings Settings
+	token    string
+	// timeout bounds each call; http carries Grafana's TLS, proxy and
+	// timeout options.
+	timeout time.Duration
+	http    httpclient.Options
+}
+
+// readSettings checks a datasource's settings and reads them, the TLS
+// options through the SDK as Grafana's own datasources do.
+func readSettings(ctx context.Context, s backend.DataSourceInstanceSettings) (connection, error) {
+	var conn connection
+	set := &conn.settings
+	if len(s.JSONData) > 0 {
+		if err := json.Unmarshal(s.JSONData, set); err != nil {
+			return conn, settingsError("jsonData: %v", err)
+		}
+	}
+	if set.URL == "" {
+		return conn, settingsError("the commandcenter URL (jsonData.url) is not set, e.g. http://127.0.0.1:9464")
+	}
+	conn.token = s.DecryptedSecureJSONData[secureTokenKey]
+	if conn.token == "" {
+		return conn, settingsError("the API token (secureJsonData.apiToken) is not set: create a read token with `commandcenter tokens create --tenant <tenant> --scope read`")
+	}
+	conn.timeout = DefaultTimeout
+	if set.Timeout < 0 || set.Timeout > 3600 {
+		return conn, settingsError("jsonData.timeout must be 0 to 3600 seconds, got %v", set.Timeout)
+	}
+	if set.Timeout > 0 {
+		conn.timeout = time.Duration(set.Timeout * float64(time.Second))
+	}
+	opts, err := s.HTTPClientOptions(ctx)
+	if err != nil {
+		return conn, settingsError("%v", err)
+	}
+	conn.http = opts
+	return conn, nil
+}
+
 // newClients builds the API clients of one datasource instance: one for
 // calls (bounded by the timeout) and one for the change stream (no overall
 // timeout: it stays open). The token is never logged or put in an error.
 func newClients(ctx context.Context, s backend.DataSourceInstanceSettings) (calls, stream *apiv1.Client, err error) {
-	var set Settings
-	if len(s.JSONData) > 0 {
-		if err := json.Unmarshal(s.JSONData, &set); err != nil {
-			return nil, nil, settingsError("jsonData: %v", err)
-		}
-	}
-	if set.URL == "" {
-		return nil, nil, settingsError("the commandcenter URL (jsonData.url) is not set, e.g. http://127.0.0.1:9464")
-	}
-	token := s.DecryptedSecureJSONData[secureTokenKey]
-	if token == "" {
-		return nil, nil, settingsError("the API token (secureJsonData.apiToken) is not set: create a read token with `commandcenter tokens create --tenant <tenant> --scope read`")
-	}
-	timeout := DefaultTimeout
-	if set.Timeout < 0 || set.Timeout > 3600 {
-		return nil, nil, settingsError("jsonData.timeout must be 0 to 3600 seconds, got %v", set.Timeout)
-	}
-	if set.Timeout > 0 {
-		timeout = time.Duration(set.Timeout * float64(time.Second))
-	}
-	opts, err := s.HTTPClientOptions(ctx)
+	conn, err := readSettings(ctx, s)
 	if err != nil {
-		return nil, nil, settingsError("%v", err)
+		return nil, nil, err
 	}
+	opts, timeout := conn.http, conn.timeout
 	build := func(overall time.Duration) (*apiv1.Client, error) {
 		o := opts
 		t := httpclient.DefaultTimeoutOptions
@@ -77,7 +103,7 @@ func newClients(ctx context.Context, s backend.DataSourceInstanceSettings) (call
 		if err != nil {
 			return nil, settingsError("TLS: %v", err)
 		}
-		c, err := apiv1.New(apiv1.Config{URL: set.URL, Token: token, Timeout: timeout, HTTPClient: hc, UserAgent: userAgent})
+		c, err := apiv1.New(apiv1.Config{URL: conn.settings.URL, Token: conn.token, Timeout: timeout, HTTPClient: hc, UserAgent: userAgent})
 		if err != nil {
 			return nil, settingsError("%v", err)
 		}

@@ -94,10 +94,12 @@ describe('ConfigEditor', () => {
     expect(last().secureJsonData).toEqual({ tlsClientCert: 'PEM-CERT', tlsClientKey: 'PEM-KEY' });
   });
 
-  it('stores skip verify and the server name', async () => {
+  it('stores skip verify, and the server name once a certificate is in play', async () => {
     const { last } = renderEditor(testSettings());
     await userEvent.click(screen.getByTestId('cc-config-tls-skip-verify'));
+    expect(screen.queryByTestId('cc-config-tls-server-name')).not.toBeInTheDocument();
+    await userEvent.click(screen.getByTestId('cc-config-tls-with-ca-cert'));
     await userEvent.type(screen.getByTestId('cc-config-tls-server-name'), 'cc.example.com');
-    expect(last().jsonData).toEqual({ tlsSkipVerify: true, serverName: 'cc.example.com' });
+    expect(last().jsonData).toEqual({ tlsSkipVerify: true, tlsAuthWithCACert: true, serverName: 'cc.example.com' });
   });
 });

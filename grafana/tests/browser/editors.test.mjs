@@ -6,7 +6,7 @@
 //
 // Needs Chromium at $CHROMIUM_PATH (default /usr/bin/chromium; Debian: apt-get install chromium).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,11 @@ import { after, before, describe, it } from 'node:test';
 
 import { chromium } from 'playwright-core';
 
+import { resourceAnswer } from './fixtures.mjs';
 import { startHarnessServer } from './server.mjs';
+
+/** The settings the filled form must save; the backend's tests read the same file. */
+const SAVED_SETTINGS = JSON.parse(readFileSync(new URL('../fixtures/settings.json', import.meta.url), 'utf8'));
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const UID = 'cc-test-uid'; // src/testing/instanceSettings.ts
@@ -118,34 +122,25 @@ describe('config editor', () => {
   });
 
   it('saves URL, timeout, a new token and the TLS settings', async () => {
-    await page.getByTestId('cc-config-url').fill('https://cc.example.com:9464');
-    await page.getByTestId('cc-config-timeout').fill('20');
+    const { jsonData, secureJsonData } = SAVED_SETTINGS;
+    await page.getByTestId('cc-config-url').fill(jsonData.url);
+    await page.getByTestId('cc-config-timeout').fill(String(jsonData.timeout));
     await page.locator('#config').getByRole('button', { name: 'Reset' }).click();
-    await page.getByTestId('cc-config-api-token').fill('cc_read_browser');
+    await page.getByTestId('cc-config-api-token').fill(secureJsonData.apiToken);
     await toggle('cc-config-tls-skip-verify');
-    await page.getByTestId('cc-config-tls-server-name').fill('cc.internal');
+    // The server name only counts with a CA certificate or a client certificate.
+    assert.equal(await page.getByTestId('cc-config-tls-server-name').count(), 0);
     await toggle('cc-config-tls-with-ca-cert');
-    await page.getByTestId('cc-config-tls-ca-cert').fill('-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----');
+    await page.getByTestId('cc-config-tls-ca-cert').fill(secureJsonData.tlsCACert);
     await toggle('cc-config-tls-auth');
-    await page.getByTestId('cc-config-tls-client-cert').fill('CLIENT-CERT');
-    await page.getByTestId('cc-config-tls-client-key').fill('CLIENT-KEY');
+    await page.getByTestId('cc-config-tls-server-name').fill(jsonData.serverName);
+    await page.getByTestId('cc-config-tls-client-cert').fill(secureJsonData.tlsClientCert);
+    await page.getByTestId('cc-config-tls-client-key').fill(secureJsonData.tlsClientKey);
     await screenshot('02-config-filled', '#config');
 
     const { options } = await state();
-    assert.deepEqual(options.jsonData, {
-      url: 'https://cc.example.com:9464',
-      timeout: 20,
-      tlsSkipVerify: true,
-      serverName: 'cc.internal',
-      tlsAuthWithCACert: true,
-      tlsAuth: true,
-    });
-    assert.deepEqual(options.secureJsonData, {
-      apiToken: 'cc_read_browser',
-      tlsCACert: '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----',
-      tlsClientCert: 'CLIENT-CERT',
-      tlsClientKey: 'CLIENT-KEY',
-    });
+    assert.deepEqual(options.jsonData, jsonData);
+    assert.deepEqual(options.secureJsonData, secureJsonData);
     assert.deepEqual(options.secureJsonFields, { apiToken: false });
   });
 
@@ -170,8 +165,8 @@ describe('query editor', () => {
   it('builds an activity query from the kinds resource', async () => {
     await queryType('activity');
     assert.deepEqual((await state()).query, { refId: 'A', queryType: 'activity', limit: 100 });
-    await pick('cc-query-kinds', 'Payment overdue');
-    await pick('cc-query-kinds', 'Contract signed');
+    await pick('cc-query-kinds', 'payment.paid');
+    await pick('cc-query-kinds', 'contract.signed');
     await page.getByTestId('cc-query-limit').fill('250');
     await page.getByTestId('cc-query-limit').press('Enter');
     await toggle('cc-query-live');
@@ -180,7 +175,7 @@ describe('query editor', () => {
       refId: 'A',
       queryType: 'activity',
       limit: 250,
-      kinds: ['payment_overdue', 'contract_signed'],
+      kinds: ['payment.paid', 'contract.signed'],
       live: true,
     });
   });
@@ -190,9 +185,11 @@ describe('query editor', () => {
     assert.deepEqual((await state()).query, { refId: 'A', queryType: 'performance', metric: 'views', groupBy: 'platform' });
     await pick('cc-query-metric', 'cpm');
     await radio('option-campaign-cc-query-group-by');
-    await pick('cc-query-platform', 'TikTok');
+    await pick('cc-query-platform', 'tiktok');
     await page.getByTestId('cc-query-campaign-input').click();
-    await option('Summer haul').waitFor();
+    for (const campaign of resourceAnswer('campaigns')) {
+      await option(campaign.label).waitFor();
+    }
     await screenshot('06-query-performance-campaign-menu');
     await option('$campaign').click();
     await page.getByTestId('cc-query-max-cpm').fill('8.25');
@@ -217,7 +214,7 @@ describe('query editor', () => {
 
   it('reloads the statuses when the entity type changes', async () => {
     await queryType('entities');
-    await pick('cc-query-statuses', 'Active');
+    await pick('cc-query-statuses', 'active');
     assert.deepEqual((await state()).query, {
       refId: 'A',
       queryType: 'entities',
@@ -225,19 +222,19 @@ describe('query editor', () => {
       limit: 100,
       statuses: ['active'],
     });
-    await pick('cc-query-entity-type', 'Payment');
+    await pick('cc-query-entity-type', 'payment');
     assert.deepEqual((await state()).query, { refId: 'A', queryType: 'entities', entityType: 'payment', limit: 100 });
     await page.getByTestId('cc-query-statuses-input').click();
     const options = page.locator('[role="option"]');
-    await option('Overdue').waitFor();
+    await option('cancelled').waitFor();
     assert.deepEqual(
       (await options.allTextContents()).filter((text) => !text.startsWith('$')),
-      ['Pending', 'Overdue', 'Paid']
+      resourceAnswer('statuses', 'payment').map((status) => status.label)
     );
-    await option('Overdue').click();
+    await option('cancelled').click();
     await page.keyboard.press('Escape');
     await screenshot('08-query-entities', '#query');
-    assert.deepEqual((await state()).query.statuses, ['overdue']);
+    assert.deepEqual((await state()).query.statuses, ['cancelled']);
 
     const statusRequests = server.requests.filter((r) => r.name === 'statuses').map((r) => r.params.entityType);
     assert.deepEqual([...new Set(statusRequests)], ['campaign', 'payment']);
@@ -263,7 +260,7 @@ describe('query editor', () => {
 describe('variable query editor', () => {
   it('stores the resource and, for statuses, the entity type', async () => {
     await pick('cc-variable-resource', 'Statuses');
-    await pick('cc-variable-entity-type', 'Influencer');
+    await pick('cc-variable-entity-type', 'influencer');
     await screenshot('10-variable-statuses', '#variable');
     assert.deepEqual((await state()).variable, {
       refId: 'V',

@@ -1,39 +1,22 @@
-// What the harness server answers for each resource, as commandcenter's backend would:
-// `[{ value, label }]`; statuses depend on the entityType parameter.
-export const RESOURCES = {
-  tenants: [{ value: 'acme', label: 'Acme Talent' }],
-  platforms: [
-    { value: 'youtube', label: 'YouTube' },
-    { value: 'tiktok', label: 'TikTok' },
-    { value: 'instagram', label: 'Instagram' },
-  ],
-  campaigns: [
-    { value: 'c-1', label: 'Spring launch' },
-    { value: 'c-2', label: 'Summer haul' },
-  ],
-  influencers: [{ value: 'i-1', label: 'Ada Creates' }],
-  kinds: [
-    { value: 'video_published', label: 'Video published' },
-    { value: 'payment_overdue', label: 'Payment overdue' },
-    { value: 'contract_signed', label: 'Contract signed' },
-  ],
-  'entity-types': [
-    { value: 'campaign', label: 'Campaign' },
-    { value: 'influencer', label: 'Influencer' },
-    { value: 'payment', label: 'Payment' },
-  ],
-};
+// What the harness server answers for each resource: the backend's own answers over the Go
+// tests' fixed data set, kept as golden files by pkg/dsplugin's TestResourceAnswersAreGolden
+// (`go test ./grafana/pkg/dsplugin -run ResourceAnswers -update` rewrites them).
+import { readFileSync } from 'node:fs';
 
-export const STATUSES = {
-  campaign: [
-    { value: 'draft', label: 'Draft' },
-    { value: 'active', label: 'Active' },
-    { value: 'done', label: 'Done' },
-  ],
-  influencer: [{ value: 'pending_signature', label: 'Pending signature' }],
-  payment: [
-    { value: 'pending', label: 'Pending' },
-    { value: 'overdue', label: 'Overdue' },
-    { value: 'paid', label: 'Paid' },
-  ],
-};
+const GOLDEN = new URL('../../pkg/dsplugin/testdata/resources/', import.meta.url);
+
+/**
+ * The answer to GET /resources/<name>[?entityType=<type>], as `[{ value, label }]`, or
+ * undefined for a resource the backend does not have (it answers 404 and 400 for those).
+ */
+export function resourceAnswer(name, entityType) {
+  const file = name === 'statuses' ? `statuses_${entityType}.json` : `${name}.json`;
+  if (!/^[a-z_-]+\.json$/.test(file)) {
+    return undefined;
+  }
+  try {
+    return JSON.parse(readFileSync(new URL(file, GOLDEN), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -5,7 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { RESOURCES, STATUSES } from './fixtures.mjs';
+import { resourceAnswer } from './fixtures.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BUILD_DIR = path.join(here, '.build');
@@ -19,14 +19,6 @@ const TYPES = {
   '.svg': 'image/svg+xml',
   '.ttf': 'font/ttf',
 };
-
-/** The answer to a resource request, or undefined for an unknown one. */
-function resourceAnswer(name, params) {
-  if (name === 'statuses') {
-    return STATUSES[params.get('entityType')];
-  }
-  return RESOURCES[name];
-}
 
 /** Sends a file from dir, refusing paths that leave it. */
 async function sendFile(res, dir, relative) {
@@ -61,7 +53,7 @@ export async function startHarnessServer(uid) {
         params: Object.fromEntries(url.searchParams),
         datasourceUid: req.headers['x-datasource-uid'],
       });
-      const answer = resourceAnswer(name, url.searchParams);
+      const answer = resourceAnswer(name, url.searchParams.get('entityType'));
       res
         .writeHead(answer ? 200 : 404, { 'Content-Type': 'application/json' })
         .end(JSON.stringify(answer ?? { message: `unknown resource ${name}` }));

@@ -25,16 +25,6 @@ export function TlsSettings({ options, onOptionsChange }: Props) {
           onChange={(event) => setJsonData({ tlsSkipVerify: event.currentTarget.checked })}
         />
       </InlineField>
-      <InlineField label="Server name" labelWidth={24} tooltip="The name to verify when it differs from the URL's host">
-        <Input
-          id="cc-config-tls-server-name"
-          data-testid="cc-config-tls-server-name"
-          width={40}
-          placeholder="commandcenter.example.com"
-          value={jsonData.serverName ?? ''}
-          onChange={(event) => setJsonData({ serverName: event.currentTarget.value || undefined })}
-        />
-      </InlineField>
       <InlineField label="With CA cert" labelWidth={24} tooltip="Verify the server against this CA certificate">
         <InlineSwitch
           id="cc-config-tls-with-ca-cert"
@@ -61,6 +51,19 @@ export function TlsSettings({ options, onOptionsChange }: Props) {
           onChange={(event) => setJsonData({ tlsAuth: event.currentTarget.checked })}
         />
       </InlineField>
+      {(jsonData.tlsAuthWithCACert || jsonData.tlsAuth) && (
+        // Grafana's HTTP client reads the server name only with one of the two.
+        <InlineField label="Server name" labelWidth={24} tooltip="The name to verify when it differs from the URL's host">
+          <Input
+            id="cc-config-tls-server-name"
+            data-testid="cc-config-tls-server-name"
+            width={40}
+            placeholder="commandcenter.example.com"
+            value={jsonData.serverName ?? ''}
+            onChange={(event) => setJsonData({ serverName: event.currentTarget.value || undefined })}
+          />
+        </InlineField>
+      )}
       {jsonData.tlsAuth && (
         <>
           <SecretPemField
