@@ -3,6 +3,7 @@ import { BackendSrv, GrafanaLiveSrv, setBackendSrv, setGrafanaLiveSrv, setTempla
 import { lastValueFrom, Observable, of, toArray } from 'rxjs';
 
 import { DataSource } from './datasource';
+import { SEPARATOR } from './templating';
 import { FakeTemplateSrv } from './testing/templateSrv';
 import { TEST_UID, testInstanceSettings } from './testing/instanceSettings';
 import { CCQuery } from './types';
@@ -56,6 +57,8 @@ describe('DataSource', () => {
         type: 'payment',
         status: ['pending', 'overdue'],
         one: ['only'],
+        platforms: ['tiktok', 'youtube'],
+        every: ['$__all'],
       })
     );
     ds = new DataSource(testInstanceSettings());
@@ -114,6 +117,15 @@ describe('DataSource', () => {
         platform: 'tiktok',
         campaign: 'c-42',
         maxCpm: 12.5,
+      });
+    });
+
+    it('reads All in a single-valued field as no filter, and joins several values for the backend to refuse', () => {
+      const query: CCQuery = { refId: 'C', queryType: 'performance', platform: '$platforms', campaign: '$every' };
+      expect(ds.applyTemplateVariables(query, {})).toEqual({
+        refId: 'C',
+        queryType: 'performance',
+        platform: `tiktok${SEPARATOR}youtube`,
       });
     });
 
@@ -184,6 +196,15 @@ describe('DataSource', () => {
       expect(fetch).toHaveBeenCalledTimes(1);
       expect(fetch.mock.calls[0][0].data.queries.map((q) => q.refId)).toEqual(['C']);
       expect(responses.map((r) => r.key ?? 'backend')).toEqual([`${TEST_UID}-A`, `${TEST_UID}-B`, 'backend']);
+    });
+
+    it('puts a live activity query\'s kinds, variables expanded, into its channel', async () => {
+      fakeBackend();
+      const getDataStream = fakeLive();
+      await lastValueFrom(
+        ds.query(request([{ refId: 'K', queryType: 'activity', live: true, kinds: ['$kinds', 'contract.signed'] }]))
+      );
+      expect(getDataStream.mock.calls[0][0].addr.path).toBe('activity/video_published/payment_overdue/contract.signed');
     });
 
     it('uses only the stream when every query is live', async () => {

@@ -10,7 +10,7 @@ import {
 import { DataSourceWithBackend, getGrafanaLiveSrv } from '@grafana/runtime';
 import { merge, Observable } from 'rxjs';
 
-import { isLiveQuery, pickQueryFields, queryTypeOf } from './query';
+import { isLiveQuery, pickQueryFields, streamPath } from './query';
 import { interpolateList, interpolateValue } from './templating';
 import { CCOptions, CCQuery, CCResource, DEFAULT_QUERY, LIMITS, ResourceOption } from './types';
 import { CCVariableSupport } from './variables';
@@ -70,7 +70,7 @@ export class DataSource extends DataSourceWithBackend<CCQuery, CCOptions> {
     if (live.length === 0) {
       return super.query(request);
     }
-    const streams = live.map((query) => this.liveStream(query));
+    const streams = live.map((query) => this.liveStream(this.applyTemplateVariables(query, request.scopedVars)));
     const others = request.targets.filter((query) => !isLiveQuery(query));
     if (others.length > 0) {
       streams.push(super.query({ ...request, targets: others }));
@@ -78,7 +78,11 @@ export class DataSource extends DataSourceWithBackend<CCQuery, CCOptions> {
     return merge(...streams);
   }
 
-  /** The stream of a live `activity` or `stats` query. */
+  /**
+   * The stream of a live `activity` or `stats` query. An activity query's kinds are part of
+   * the channel (`activity/<kind>/<kind>`); its limit and time range do not apply: the
+   * channel starts with the newest events and adds each new one.
+   */
   private liveStream(query: CCQuery): Observable<DataQueryResponse> {
     return getGrafanaLiveSrv().getDataStream({
       key: `${this.uid}-${query.refId}`,
@@ -88,7 +92,7 @@ export class DataSource extends DataSourceWithBackend<CCQuery, CCOptions> {
         // Grafana before 11 reads the data source's uid from `namespace`, later ones from `stream`.
         // eslint-disable-next-line @typescript-eslint/no-deprecated
         namespace: this.uid,
-        path: queryTypeOf(query),
+        path: streamPath(query),
       },
     });
   }

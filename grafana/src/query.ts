@@ -50,3 +50,10 @@ export function withField<K extends keyof CCQuery>(query: CCQuery, field: K, val
   }
   return next;
 }
+
+/** The stream channel path of a live query: `stats`, `activity` or `activity/<kind>/<kind>…`. */
+export function streamPath(query: CCQuery): string {
+  const queryType = queryTypeOf(query);
+  const kinds = queryType === 'activity' ? (query.kinds ?? []) : [];
+  return [queryType, ...kinds].join('/');
+}

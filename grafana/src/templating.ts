@@ -2,19 +2,33 @@ import { ScopedVars, SelectableValue } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
 
 /** Joins the values of a multi-value variable; no value the user can type contains it. */
-const SEPARATOR = '\u001f';
+export const SEPARATOR = '\u001f';
 
 /** Formats a variable's value (one or many) so that its values can be split apart again. */
 function joinValues(value: unknown): string {
   return Array.isArray(value) ? value.map(String).join(SEPARATOR) : String(value ?? '');
 }
 
-/** Interpolates a single-valued field; undefined and '' stay undefined. */
+/** Whether a variable's current value is "All". */
+function isAll(variable: unknown): boolean {
+  const current = (variable as { current?: { value?: unknown } } | undefined)?.current?.value;
+  return ([] as unknown[]).concat(current ?? []).includes('$__all');
+}
+
+/**
+ * Formats a variable in a single-valued field: "All" is no filter (''), several values are
+ * joined with SEPARATOR, which the backend refuses with a message that names the field.
+ */
+function singleValue(value: unknown, variable?: unknown): string {
+  return isAll(variable) ? '' : joinValues(value);
+}
+
+/** Interpolates a single-valued field; undefined, '' and "All" stay undefined. */
 export function interpolateValue(value: string | undefined, scopedVars?: ScopedVars): string | undefined {
   if (value === undefined || value === '') {
     return undefined;
   }
-  return getTemplateSrv().replace(value, scopedVars);
+  return getTemplateSrv().replace(value, scopedVars, singleValue) || undefined;
 }
 
 /**

@@ -37,7 +37,7 @@ export interface CCQuery extends DataQuery {
   platform?: string;
   /** performance: only this campaign. */
   campaign?: string;
-  /** performance: leave out days whose CPM is above this. */
+  /** performance: keep only groups whose CPM over the whole time range is at most this. */
   maxCpm?: number;
   /** entities: the entity type to list; variable: the entity type whose statuses to list. */
   entityType?: string;

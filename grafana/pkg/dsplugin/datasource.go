@@ -13,8 +13,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
@@ -31,8 +33,13 @@ type Datasource struct {
 	// calls and stream are nil when the settings are unusable; settingsErr
 	// then says why, on every request, instead of failing the instance.
 	calls, stream *apiv1.Client
+	httpClients   []*http.Client // behind calls and stream
 	settingsErr   error
 	logger        log.Logger
+	// handed is, per activity stream path, the newest event id the last
+	// subscriber was handed before the channel's RunStream started.
+	handedMu sync.Mutex
+	handed   map[string]int64
 }
 
 var (
@@ -48,13 +55,17 @@ var (
 // check and each query can say exactly what to fix.
 func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
 	ds := &Datasource{logger: log.DefaultLogger.With("datasource", s.UID)}
-	ds.calls, ds.stream, ds.settingsErr = newClients(ctx, s)
+	ds.calls, ds.stream, ds.httpClients, ds.settingsErr = newClients(ctx, s)
 	return ds, nil
 }
 
-// Dispose is called when the settings change; streams end with their
-// contexts, so there is nothing to release.
-func (d *Datasource) Dispose() {}
+// Dispose is called when the settings change: the old instance's idle
+// connections are closed (streams end with their contexts).
+func (d *Datasource) Dispose() {
+	for _, hc := range d.httpClients {
+		hc.CloseIdleConnections()
+	}
+}
 
 // client is the API client for calls, or the settings' problem.
 func (d *Datasource) client() (*apiv1.Client, error) {

@@ -176,6 +176,8 @@ func TestQueryDataAnswersEveryQueryType(t *testing.T) {
 		{RefID: "unknown_type", QueryType: "horoscope", JSON: `{}`},
 		{RefID: "unknown_metric", QueryType: "performance", JSON: `{"metric": "vibes"}`},
 		{RefID: "bad_status", QueryType: "entities", JSON: `{"entityType": "payment", "statuses": ["lost"]}`},
+		{RefID: "bad_multi_platform", QueryType: "performance", JSON: `{"platform": "tiktok\u001fyoutube"}`, From: rangeFrom, To: rangeTo},
+		{RefID: "wrong_limit", QueryType: "activity", JSON: `{"limit": 2.5}`},
 	}
 	resp, err := w.host.QueryData(ctx, w.ds("acme/read"), queries...)
 	if err != nil {
@@ -210,11 +212,13 @@ func TestQueryDataAnswersEveryQueryType(t *testing.T) {
 		experimental.CheckGoldenJSONResponse(t, "testdata", q.RefID, &dr, *update)
 	}
 	for refID, want := range map[string]string{
-		"malformed":      "not valid JSON",
-		"wrong_type":     `"kinds" must be a list`,
-		"unknown_type":   `unknown query type "horoscope"`,
-		"unknown_metric": `unknown metric "vibes"`,
-		"bad_status":     `unknown payment status "lost"`,
+		"malformed":          "not valid JSON",
+		"wrong_type":         `"kinds" must be a list`,
+		"unknown_type":       `unknown query type "horoscope"`,
+		"unknown_metric":     `unknown metric "vibes"`,
+		"bad_status":         `unknown payment status "lost"`,
+		"bad_multi_platform": "platform filters on one value, and a multi-value variable gave it 2 (tiktok, youtube)",
+		"wrong_limit":        `"limit" must be a whole number`,
 	} {
 		if err := resp.Responses[refID].Error; err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want it to say %s", refID, err, want)

@@ -133,7 +133,10 @@ func jsonKind(goKind string) string {
 	switch goKind {
 	case "slice":
 		return "a list"
-	case "int", "int64", "float64", "ptr":
+	case "int", "int64":
+		// 2.5 and 1e308 are numbers, but not ints.
+		return "a whole number"
+	case "float64", "ptr":
 		return "a number"
 	case "bool":
 		return "true or false"
@@ -165,11 +168,17 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) (data.Fram
 		}
 		return data.Frames{StatsFrame(r.Stats)}, nil
 	case QueryActivity:
-		events, err := activityInRange(ctx, c, q, dq.TimeRange)
+		events, complete, err := activityInRange(ctx, c, q, dq.TimeRange)
 		if err != nil {
 			return nil, err
 		}
-		return data.Frames{ActivityFrame(events)}, nil
+		f := ActivityFrame(events)
+		if !complete {
+			f.AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: fmt.Sprintf(
+				"Only the newest %d events were searched: older ones in the time range are not shown. Narrow the kinds or pick a more recent range.",
+				maxActivityPages*maxActivityLimit)})
+		}
+		return data.Frames{f}, nil
 	case QueryWorklist:
 		r, err := c.Worklist(ctx)
 		if err != nil {
@@ -208,42 +217,59 @@ const (
 )
 
 // activityInRange is up to q.Limit events of q.Kinds that occurred within
-// the time range, newest first.
-func activityInRange(ctx context.Context, c *apiv1.Client, q Query, tr backend.TimeRange) ([]apiv1.Activity, error) {
+// the time range, newest first. complete is false when the search stopped
+// at maxActivityPages before reaching the range's start.
+func activityInRange(ctx context.Context, c *apiv1.Client, q Query, tr backend.TimeRange) (events []apiv1.Activity, complete bool, err error) {
 	limit := q.Limit
 	switch {
 	case limit == 0:
 		limit = defaultActivityLimit
 	case limit < 1 || limit > maxActivityLimit:
-		return nil, badQueryf("limit must be 1 to %d, got %d", maxActivityLimit, limit)
+		return nil, false, badQueryf("limit must be a whole number from 1 to %d, got %d", maxActivityLimit, limit)
 	}
 	if err := checkKinds(q.Kinds); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	out := []apiv1.Activity{}
 	aq := apiv1.ActivityQuery{Kinds: q.Kinds, Limit: maxActivityLimit}
 	for range maxActivityPages {
 		page, err := c.Activity(ctx, aq)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		for _, a := range page.Events {
 			if !tr.To.IsZero() && a.OccurredAt.After(tr.To) {
 				continue
 			}
 			if !tr.From.IsZero() && a.OccurredAt.Before(tr.From) {
-				return out, nil // newest first: the rest is older still
+				return out, true, nil // newest first: the rest is older still
 			}
 			if out = append(out, a); len(out) == limit {
-				return out, nil
+				return out, true, nil
 			}
 		}
 		if page.NextCursor == "" {
-			break
+			return out, true, nil
 		}
 		aq.Cursor = page.NextCursor
 	}
-	return out, nil
+	return out, false, nil
+}
+
+// multiValueSeparator joins the values of a multi-value template variable
+// (the frontend's templating.ts).
+const multiValueSeparator = "\x1f"
+
+// checkFilter refuses a filter with several values or control characters.
+func checkFilter(field, v string) error {
+	if strings.Contains(v, multiValueSeparator) {
+		return badQueryf("%s filters on one value, and a multi-value variable gave it %d (%s): pick one value, or All for no filter",
+			field, strings.Count(v, multiValueSeparator)+1, strings.ReplaceAll(v, multiValueSeparator, ", "))
+	}
+	if strings.IndexFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		return badQueryf("%s %q contains a control character", field, v)
+	}
+	return nil
 }
 
 func checkKinds(kinds []string) error {
@@ -269,6 +295,11 @@ func performance(ctx context.Context, c *apiv1.Client, q Query, tr backend.TimeR
 	}
 	if q.GroupBy != apiv1.GroupByPlatform && q.GroupBy != apiv1.GroupByCampaign {
 		return nil, badQueryf("groupBy must be platform or campaign, got %q", q.GroupBy)
+	}
+	for field, v := range map[string]string{"platform": q.Platform, "campaign": q.Campaign} {
+		if err := checkFilter(field, v); err != nil {
+			return nil, err
+		}
 	}
 	if q.MaxCPM != nil && *q.MaxCPM < 0 {
 		return nil, badQueryf("maxCpm must be at least 0, got %v", *q.MaxCPM)
@@ -316,7 +347,7 @@ func entities(ctx context.Context, c *apiv1.Client, q Query) (data.Frames, error
 	case limit == 0:
 		limit = defaultEntitiesLimit
 	case limit < 1 || limit > maxEntitiesLimit:
-		return nil, badQueryf("limit must be 1 to %d, got %d", maxEntitiesLimit, limit)
+		return nil, badQueryf("limit must be a whole number from 1 to %d, got %d", maxEntitiesLimit, limit)
 	}
 	r, err := c.Entities(ctx, q.EntityType, apiv1.EntitiesQuery{Statuses: q.Statuses, Limit: limit})
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -63,7 +65,11 @@ func readSettings(ctx context.Context, s backend.DataSourceInstanceSettings) (co
 	if set.URL == "" {
 		return conn, settingsError("the commandcenter URL (jsonData.url) is not set, e.g. http://127.0.0.1:9464")
 	}
-	conn.token = s.DecryptedSecureJSONData[secureTokenKey]
+	// A token pasted with its line break still works.
+	conn.token = strings.TrimSpace(s.DecryptedSecureJSONData[secureTokenKey])
+	if strings.IndexFunc(conn.token, func(r rune) bool { return r < 0x21 || r == 0x7f }) >= 0 {
+		return conn, settingsError("the API token (secureJsonData.apiToken) contains spaces or control characters: paste it again as `commandcenter tokens create` printed it")
+	}
 	if conn.token == "" {
 		return conn, settingsError("the API token (secureJsonData.apiToken) is not set: create a read token with `commandcenter tokens create --tenant <tenant> --scope read`")
 	}
@@ -74,7 +80,7 @@ func readSettings(ctx context.Context, s backend.DataSourceInstanceSettings) (co
 	if set.Timeout > 0 {
 		conn.timeout = time.Duration(set.Timeout * float64(time.Second))
 	}
-	opts, err := s.HTTPClientOptions(ctx)
+	opts, err := httpClientOptions(ctx, s)
 	if err != nil {
 		return conn, settingsError("%v", err)
 	}
@@ -82,13 +88,25 @@ func readSettings(ctx context.Context, s backend.DataSourceInstanceSettings) (co
 	return conn, nil
 }
 
+// httpClientOptions is the SDK's reading of Grafana's HTTP settings, which
+// panics on a string setting of another type or null (access, serverName,
+// basicAuthUser, httpHeaderName1...): that is an error here.
+func httpClientOptions(ctx context.Context, s backend.DataSourceInstanceSettings) (opts httpclient.Options, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("jsonData has a setting of the wrong type (%v)", p)
+		}
+	}()
+	return s.HTTPClientOptions(ctx)
+}
+
 // newClients builds the API clients of one datasource instance: one for
 // calls (bounded by the timeout) and one for the change stream (no overall
 // timeout: it stays open). The token is never logged or put in an error.
-func newClients(ctx context.Context, s backend.DataSourceInstanceSettings) (calls, stream *apiv1.Client, err error) {
+func newClients(ctx context.Context, s backend.DataSourceInstanceSettings) (calls, stream *apiv1.Client, https []*http.Client, err error) {
 	conn, err := readSettings(ctx, s)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	opts, timeout := conn.http, conn.timeout
 	build := func(overall time.Duration) (*apiv1.Client, error) {
@@ -103,6 +121,7 @@ func newClients(ctx context.Context, s backend.DataSourceInstanceSettings) (call
 		if err != nil {
 			return nil, settingsError("TLS: %v", err)
 		}
+		https = append(https, hc)
 		c, err := apiv1.New(apiv1.Config{URL: conn.settings.URL, Token: conn.token, Timeout: timeout, HTTPClient: hc, UserAgent: userAgent})
 		if err != nil {
 			return nil, settingsError("%v", err)
@@ -110,12 +129,12 @@ func newClients(ctx context.Context, s backend.DataSourceInstanceSettings) (call
 		return c, nil
 	}
 	if calls, err = build(timeout); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if stream, err = build(0); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return calls, stream, nil
+	return calls, stream, https, nil
 }
 
 const userAgent = "commandcenter-grafana-datasource"

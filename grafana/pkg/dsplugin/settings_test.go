@@ -71,9 +71,27 @@ func TestReadsEverySettingTheConfigEditorSaves(t *testing.T) {
 	}
 }
 
+func TestTokenIsTrimmedAndCheckedForControlCharacters(t *testing.T) {
+	for token, ok := range map[string]bool{"cc_abc\n": true, " cc_abc ": true, "cc_a\x00bc": false, "cc a": false, "\n": false} {
+		conn, err := readSettings(context.Background(), backend.DataSourceInstanceSettings{
+			JSONData: []byte(`{"url": "http://a:1"}`), DecryptedSecureJSONData: map[string]string{secureTokenKey: token},
+		})
+		if ok && (err != nil || conn.token != strings.TrimSpace(token)) {
+			t.Errorf("%q: token %q, %v", token, conn.token, err)
+		}
+		if !ok && (err == nil || !strings.HasPrefix(explain(err), "Settings:") || strings.Contains(explain(err), token)) {
+			t.Errorf("%q: %v", token, err)
+		}
+	}
+}
+
 func TestSettingsOfTheWrongTypeAreAnErrorNotACrash(t *testing.T) {
 	for _, jsonData := range []string{
 		`{"url": "http://a:1", "serverName": 5, "tlsAuthWithCACert": true}`,
+		`{"url": "http://a:1", "serverName": null, "tlsAuthWithCACert": true}`,
+		`{"url": "http://a:1", "access": null}`,
+		`{"url": "http://a:1", "access": 1}`,
+		`{"url": "http://a:1", "sigV4Auth": true, "sigV4Region": 7}`,
 		`{"url": "http://a:1", "timeout": "20"}`,
 		`{"url": ["http://a:1"]}`,
 		`[]`,

@@ -2,6 +2,7 @@ package dsplugin_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -28,8 +29,17 @@ func follow(t *testing.T, host *grafanatest.Host, ds grafanatest.Datasource, pat
 	if err != nil || res.Status != backend.SubscribeStreamStatusOK {
 		t.Fatalf("subscribing to %s: %+v %v", path, res, err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
 	s := &streamed{done: make(chan struct{})}
+	// Grafana hands a subscriber the channel's initial data first.
+	if res.InitialData == nil {
+		t.Fatalf("subscribing to %s: no initial data", path)
+	}
+	var initial data.Frame
+	if err := json.Unmarshal(res.InitialData.Data(), &initial); err != nil {
+		t.Fatalf("subscribing to %s: initial data: %v", path, err)
+	}
+	s.frames = append(s.frames, &initial)
+	runCtx, cancel := context.WithCancel(ctx)
 	go func() {
 		defer close(s.done)
 		err := host.RunStream(runCtx, ds, path, func(f *data.Frame) error {
@@ -85,9 +95,8 @@ func TestActivityStreamSurvivesAServerRestartWithoutLossOrRepeats(t *testing.T) 
 		t.Fatalf("an unknown channel: %+v %v", res, err)
 	}
 	s := follow(t, w.host, ds, "activity")
-	servetest.Poll(t, "the first frame (newest events)", 10*time.Second, 20*time.Millisecond, func() bool { return s.count() > 0 })
 	if initial := s.column("entity_id", 0); len(initial) == 0 {
-		t.Fatal("the first frame has no events")
+		t.Fatal("the initial data has no events")
 	}
 	live := func() []string { return s.column("entity_id", 1) }
 	var want []string
@@ -146,7 +155,6 @@ func TestActivityStreamSurvivesAServerRestartWithoutLossOrRepeats(t *testing.T) 
 func TestStatsStreamUpdatesOnChange(t *testing.T) {
 	w := newWorld(t)
 	s := follow(t, w.host, w.ds("acme/read"), "stats")
-	servetest.Poll(t, "the first stats frame", 10*time.Second, 20*time.Millisecond, func() bool { return s.count() > 0 })
 	openEUR := func(i int) float64 {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -161,4 +169,49 @@ func TestStatsStreamUpdatesOnChange(t *testing.T) {
 		n := s.count()
 		return n > 1 && openEUR(n-1) == before+1
 	})
+}
+
+func TestActivityStreamOfSomeKindsAndALateSubscriber(t *testing.T) {
+	w := newWorld(t)
+	ds := w.ds("acme/read")
+	for _, path := range []string{"activity/", "activity/horoscope.read", "activity/video.uploaded/nope", "stats/video.uploaded"} {
+		if res, err := w.host.SubscribeStream(ctx, ds, path); err != nil || res.Status != backend.SubscribeStreamStatusNotFound {
+			t.Errorf("%s: %+v %v", path, res, err)
+		}
+	}
+	const path = "activity/video.uploaded/payment.paid"
+	s := follow(t, w.host, ds, path)
+	wantKinds := map[string]bool{"video.uploaded": true, "payment.paid": true}
+	for _, k := range s.column("kind", 0) {
+		if !wantKinds[k] {
+			t.Errorf("initial data has a %s event", k)
+		}
+	}
+	now := time.Now().UTC()
+	w.pushVideoEvent("acme", "uploaded-1", now)
+	body := fmt.Sprintf(`{"events":[{"key":"sub-1","kind":"video.submitted","entity":{"type":"video","id":"submitted-1"},"occurred_at":%q}]}`, now.Format(time.RFC3339))
+	if _, err := w.api("acme/ingest").PushJSON(ctx, "", []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	w.pushVideoEvent("acme", "uploaded-2", now)
+	servetest.Poll(t, "both uploads", 10*time.Second, 20*time.Millisecond, func() bool { return len(s.column("entity_id", 1)) >= 2 })
+	time.Sleep(300 * time.Millisecond) // a submitted event would arrive by now
+	if got := s.column("entity_id", 1); len(got) != 2 || got[0] != "uploaded-1" || got[1] != "uploaded-2" {
+		t.Errorf("streamed %v, want the two uploads only", got)
+	}
+
+	// A second panel joins the running channel: its initial data has the
+	// events the first one was streamed.
+	res, err := w.host.SubscribeStream(ctx, ds, path)
+	if err != nil || res.InitialData == nil {
+		t.Fatalf("%+v %v", res, err)
+	}
+	var late data.Frame
+	if err := json.Unmarshal(res.InitialData.Data(), &late); err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := late.FieldByName("entity_id")
+	if ids == nil || ids.Len() < 2 || ids.At(0) != "uploaded-2" && ids.At(1) != "uploaded-2" {
+		t.Errorf("the late subscriber's initial data does not start with the new uploads: %v", ids)
+	}
 }

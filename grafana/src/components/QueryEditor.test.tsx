@@ -1,10 +1,11 @@
 import { setTemplateSrv } from '@grafana/runtime';
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import React, { useState } from 'react';
+import React from 'react';
 
 import { DataSource } from '../datasource';
 import { testInstanceSettings } from '../testing/instanceSettings';
+import { pick, renderQueryEditor } from '../testing/queryEditor';
 import { FakeTemplateSrv } from '../testing/templateSrv';
 import { CCQuery, ResourceOption } from '../types';
 import { QueryEditor } from './QueryEditor';
@@ -40,30 +41,7 @@ function renderEditor(initial: CCQuery) {
     .mockImplementation(async (path: string, params?: Record<string, string>) =>
       path === 'statuses' ? RESOURCES[`statuses:${params?.entityType}`] : RESOURCES[path]
     );
-  const changes: CCQuery[] = [];
-  const onRunQuery = jest.fn();
-  function Stateful() {
-    const [query, setQuery] = useState(initial);
-    return (
-      <QueryEditor
-        query={query}
-        datasource={datasource}
-        onRunQuery={onRunQuery}
-        onChange={(next) => {
-          changes.push(next);
-          setQuery(next);
-        }}
-      />
-    );
-  }
-  render(<Stateful />);
-  return { getResource, onRunQuery, changes, last: () => changes[changes.length - 1] };
-}
-
-/** Opens a select by its test id and picks the option with this label. */
-async function pick(testId: string, label: string) {
-  await userEvent.click(screen.getByTestId(`${testId}-input`));
-  await userEvent.click(await screen.findByText(label, { selector: '[role="option"] *, [role="option"]' }));
+  return { getResource, ...renderQueryEditor(QueryEditor, datasource, initial) };
 }
 
 describe('QueryEditor', () => {

@@ -1,10 +1,9 @@
 import { setTemplateSrv } from '@grafana/runtime';
-import { render, screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
-import React, { useState } from 'react';
+import { screen } from '@testing-library/react';
 
 import { DataSource } from '../datasource';
 import { testInstanceSettings } from '../testing/instanceSettings';
+import { pick, renderQueryEditor } from '../testing/queryEditor';
 import { FakeTemplateSrv } from '../testing/templateSrv';
 import { CCQuery } from '../types';
 import { VariableQueryEditor } from './VariableQueryEditor';
@@ -17,30 +16,7 @@ function renderEditor(initial: CCQuery) {
     { value: 'campaign', label: 'Campaign' },
     { value: 'payment', label: 'Payment' },
   ]);
-  const changes: CCQuery[] = [];
-  const onRunQuery = jest.fn();
-  function Stateful() {
-    const [query, setQuery] = useState(initial);
-    return (
-      <VariableQueryEditor
-        query={query}
-        datasource={datasource}
-        onRunQuery={onRunQuery}
-        onChange={(next) => {
-          changes.push(next);
-          setQuery(next);
-        }}
-      />
-    );
-  }
-  render(<Stateful />);
-  return { changes, getResource, onRunQuery };
-}
-
-/** Opens a select by its test id and picks the option with this label. */
-async function pick(testId: string, label: string) {
-  await userEvent.click(screen.getByTestId(`${testId}-input`));
-  await userEvent.click(await screen.findByText(label, { selector: '[role="option"] *, [role="option"]' }));
+  return { getResource, ...renderQueryEditor(VariableQueryEditor, datasource, initial) };
 }
 
 describe('VariableQueryEditor', () => {

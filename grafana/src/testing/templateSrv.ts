@@ -7,7 +7,7 @@ export type VariableValue = string | string[];
 /**
  * A TemplateSrv for tests and the browser harness. Like Grafana's, it replaces `$name` and
  * `${name}` (scoped variables first), hands a format function the raw value (an array for a
- * multi-value variable), formats a multi-value variable as `{a,b}` otherwise, and leaves
+ * multi-value variable) and the variable (`current.value`; `['$__all']` stands for All), formats a multi-value variable as `{a,b}` otherwise, and leaves
  * unknown variables as they are.
  */
 export class FakeTemplateSrv implements TemplateSrv {
@@ -28,7 +28,7 @@ export class FakeTemplateSrv implements TemplateSrv {
         return match;
       }
       if (typeof format === 'function') {
-        return format(value);
+        return format(value, { name, current: { value } });
       }
       if (Array.isArray(value)) {
         return value.length === 1 ? value[0] : `{${value.join(',')}}`;

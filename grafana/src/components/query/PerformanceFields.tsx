@@ -63,7 +63,7 @@ export function PerformanceFields({ query, datasource, onChange }: QueryFieldsPr
         />
         <NumberField
           label="Max CPM"
-          tooltip="Leave out days whose cost per thousand impressions is above this"
+          tooltip="Keep only the platforms or campaigns whose cost per thousand impressions over the whole time range is at most this"
           testId="cc-query-max-cpm"
           min={0}
           step={0.01}
