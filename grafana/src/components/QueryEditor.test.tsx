@@ -95,6 +95,14 @@ describe('QueryEditor', () => {
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
+  it('rounds the limit to a whole number', async () => {
+    const { last } = renderEditor({ refId: 'A', queryType: 'entities', entityType: 'campaign', limit: 100 });
+    const limit = screen.getByTestId('cc-query-limit');
+    await userEvent.clear(limit);
+    await userEvent.type(limit, '2.6{Enter}');
+    expect(last()).toMatchObject({ limit: 3 });
+  });
+
   it('fills platform and campaign from their resources and accepts a $variable', async () => {
     const { last } = renderEditor({ refId: 'A', queryType: 'performance', metric: 'views', groupBy: 'platform' });
     await pick('cc-query-platform', 'TikTok');

@@ -28,6 +28,7 @@ export function ActivityFields({ query, datasource, onChange }: QueryFieldsProps
         testId="cc-query-limit"
         min={LIMITS.activity.min}
         max={LIMITS.activity.max}
+        integer
         placeholder={String(LIMITS.activity.default)}
         value={query.limit}
         onChange={(limit) => onChange(withField(query, 'limit', limit))}

@@ -43,6 +43,7 @@ export function EntitiesFields({ query, datasource, onChange }: QueryFieldsProps
         testId="cc-query-limit"
         min={LIMITS.entities.min}
         max={LIMITS.entities.max}
+        integer
         placeholder={String(LIMITS.entities.default)}
         value={query.limit}
         onChange={(limit) => onChange(withField(query, 'limit', limit))}

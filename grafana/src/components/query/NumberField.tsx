@@ -11,17 +11,20 @@ interface Props {
   min?: number;
   max?: number;
   step?: number;
+  /** Round to a whole number (limits). */
+  integer?: boolean;
   placeholder?: string;
   /** Called with the new value (undefined when emptied) when the user leaves the field or presses Enter. */
   onChange: (value: number | undefined) => void;
 }
 
-/** Parses and clamps what the user typed; null when it is not a number. */
-function parse(text: string, min?: number, max?: number): number | undefined | null {
+/** Parses, rounds (when integer) and clamps what the user typed; null when it is not a number. */
+function parse(text: string, min?: number, max?: number, integer?: boolean): number | undefined | null {
   if (text.trim() === '') {
     return undefined;
   }
-  const value = Number(text);
+  const typed = Number(text);
+  const value = integer ? Math.round(typed) : typed;
   if (!Number.isFinite(value)) {
     return null;
   }
@@ -32,7 +35,7 @@ function parse(text: string, min?: number, max?: number): number | undefined | n
  * A number input that commits on blur or Enter, not on every keystroke, so that typing
  * "250" runs one query rather than three. Values are clamped to [min, max].
  */
-export function NumberField({ label, tooltip, testId, value, min, max, step, placeholder, onChange }: Props) {
+export function NumberField({ label, tooltip, testId, value, min, max, step, integer, placeholder, onChange }: Props) {
   // What the user is typing; null when not editing, and the field shows the value.
   const [draft, setDraft] = useState<string | null>(null);
   const text = draft ?? (value === undefined ? '' : String(value));
@@ -41,7 +44,7 @@ export function NumberField({ label, tooltip, testId, value, min, max, step, pla
     if (draft === null) {
       return;
     }
-    const parsed = parse(draft, min, max);
+    const parsed = parse(draft, min, max, integer);
     setDraft(null);
     if (parsed !== null && parsed !== value) {
       onChange(parsed);
