@@ -2,10 +2,9 @@ import { InlineFieldRow } from '@grafana/ui';
 import React from 'react';
 
 import { withField } from '../../query';
-import { LIMITS } from '../../types';
 import { ResourceMultiSelect } from '../ResourceSelect';
+import { LimitField } from './LimitField';
 import { LiveField } from './LiveField';
-import { NumberField } from './NumberField';
 import { QueryFieldsProps } from './types';
 
 /** The fields of an `activity` query: kinds, limit and live. */
@@ -22,17 +21,7 @@ export function ActivityFields({ query, datasource, onChange }: QueryFieldsProps
         value={query.kinds}
         onChange={(kinds) => onChange(withField(query, 'kinds', kinds))}
       />
-      <NumberField
-        label="Limit"
-        tooltip={`At most this many entries, newest first (${LIMITS.activity.min}–${LIMITS.activity.max})`}
-        testId="cc-query-limit"
-        min={LIMITS.activity.min}
-        max={LIMITS.activity.max}
-        integer
-        placeholder={String(LIMITS.activity.default)}
-        value={query.limit}
-        onChange={(limit) => onChange(withField(query, 'limit', limit))}
-      />
+      <LimitField query={query} onChange={onChange} limits="activity" what="entries, newest first" />
       <LiveField value={query.live} onChange={(live) => onChange(withField(query, 'live', live))} />
     </InlineFieldRow>
   );

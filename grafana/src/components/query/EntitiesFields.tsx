@@ -2,9 +2,8 @@ import { InlineFieldRow } from '@grafana/ui';
 import React from 'react';
 
 import { withField } from '../../query';
-import { LIMITS } from '../../types';
 import { ResourceMultiSelect, ResourceSelect } from '../ResourceSelect';
-import { NumberField } from './NumberField';
+import { LimitField } from './LimitField';
 import { QueryFieldsProps } from './types';
 
 /** The fields of an `entities` query: entity type, statuses (of that type) and limit. */
@@ -37,17 +36,7 @@ export function EntitiesFields({ query, datasource, onChange }: QueryFieldsProps
           onChange={(statuses) => onChange(withField(query, 'statuses', statuses))}
         />
       )}
-      <NumberField
-        label="Limit"
-        tooltip={`At most this many rows (${LIMITS.entities.min}–${LIMITS.entities.max})`}
-        testId="cc-query-limit"
-        min={LIMITS.entities.min}
-        max={LIMITS.entities.max}
-        integer
-        placeholder={String(LIMITS.entities.default)}
-        value={query.limit}
-        onChange={(limit) => onChange(withField(query, 'limit', limit))}
-      />
+      <LimitField query={query} onChange={onChange} limits="entities" what="rows" />
     </InlineFieldRow>
   );
 }
