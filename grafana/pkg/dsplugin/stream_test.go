@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -213,5 +217,51 @@ func TestActivityStreamOfSomeKindsAndALateSubscriber(t *testing.T) {
 	ids, _ := late.FieldByName("entity_id")
 	if ids == nil || ids.Len() < 2 || ids.At(0) != "uploaded-2" && ids.At(1) != "uploaded-2" {
 		t.Errorf("the late subscriber's initial data does not start with the new uploads: %v", ids)
+	}
+}
+
+// TestStreamBacksOffWhileCatchingUpFails puts a proxy in front of the
+// server that, once the channel is subscribed, answers every activity call
+// with 500 while the change stream itself still opens: the plugin must
+// reconnect ever more slowly, not four times a second.
+func TestStreamBacksOffWhileCatchingUpFails(t *testing.T) {
+	w := newWorld(t)
+	target, _ := url.Parse("http://" + w.addr)
+	var mu sync.Mutex
+	failActivity := false
+	var connects []time.Time
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.FlushInterval = -1 // the change stream goes through as it is written
+	front := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		fail := failActivity && r.URL.Path == "/api/v1/activity"
+		if r.URL.Path == "/api/v1/stream" {
+			connects = append(connects, time.Now())
+		}
+		mu.Unlock()
+		if fail {
+			http.Error(rw, `{"error":{"code":"internal","message":"injected"}}`, http.StatusInternalServerError)
+			return
+		}
+		proxy.ServeHTTP(rw, r)
+	}))
+	defer front.Close()
+	ds := w.ds("acme/read")
+	ds.JSONData["url"] = front.URL
+	follow(t, w.host, ds, "activity")
+	mu.Lock()
+	failActivity = true
+	mu.Unlock()
+	// The first connection catches up on an event, fails, and from then on
+	// every connection does.
+	w.pushVideoEvent("acme", "needs-catching-up", time.Now())
+	const window = 3 * time.Second
+	time.Sleep(window)
+	mu.Lock()
+	defer mu.Unlock()
+	// Backoff 250 ms doubling, with jitter down to half: at most about 6
+	// connections in 3 s; resetting it after each failure makes 12 or more.
+	if len(connects) < 2 || len(connects) > 7 {
+		t.Errorf("%d stream connections in %s while catching up failed: %v", len(connects), window, connects)
 	}
 }
