@@ -2,6 +2,7 @@ package dsplugin_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/pem"
 	"net/http"
@@ -9,10 +10,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/hashicorp/go-hclog"
 
+	"github.com/commandcenter/commandcenter/cmd/commandcenter/servetest"
 	"github.com/commandcenter/commandcenter/grafana/pkg/dsplugin"
 	"github.com/commandcenter/commandcenter/grafana/pkg/grafanatest"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
@@ -188,4 +194,61 @@ func TestResourceAnswersAreGolden(t *testing.T) {
 			t.Errorf("%s answers\n%s\nwant (%s)\n%s", p, got.Bytes(), file, want)
 		}
 	}
+}
+
+// TestTokenIsNeverLogged runs the plugin with its log captured, as Grafana
+// keeps it, through health checks, failing queries and a stream whose
+// server is down, and looks for the tokens in it.
+func TestTokenIsNeverLogged(t *testing.T) {
+	w := newWorld(t)
+	var logs safeBuffer
+	host, err := grafanatest.Launch(pluginBin, hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Trace}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Kill()
+	good := w.ds("acme/read")
+	wrong := w.ds("acme/read")
+	wrong.UID, wrong.Secure = "cc-wrong", map[string]string{"apiToken": "cc_wrong_secret_token"}
+	down := w.ds("globex/read")
+	down.UID, down.JSONData = "cc-down", map[string]any{"url": "http://" + freeAddr(t)}
+	for _, ds := range []grafanatest.Datasource{good, wrong, down} {
+		if _, err := host.CheckHealth(ctx, ds); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := host.QueryData(ctx, ds, grafanatest.Query{RefID: "A", QueryType: "activity", JSON: `{"limit": 5`},
+			grafanatest.Query{RefID: "B", QueryType: "stats", JSON: `{}`}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The stream of a datasource whose server is down logs each retry.
+	runCtx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	defer cancel()
+	host.RunStream(runCtx, down, "stats", func(*data.Frame) error { return nil })
+	servetest.Poll(t, "the plugin's reconnect warnings in its log", 10*time.Second, 20*time.Millisecond, func() bool {
+		return strings.Contains(logs.String(), "reconnecting")
+	})
+	for _, secret := range []string{w.tokens["acme/read"], w.tokens["globex/read"], "cc_wrong_secret_token"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("the plugin's log holds a token:\n%s", logs.String())
+		}
+	}
+}
+
+// safeBuffer is a bytes.Buffer the plugin's log writer and the test share.
+type safeBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *safeBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *safeBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
