@@ -5,6 +5,7 @@ package servetest
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -142,4 +143,24 @@ func Poll(t testing.TB, what string, timeout, interval time.Duration, cond func(
 		}
 		time.Sleep(interval)
 	}
+}
+
+// LogBuffer collects what a process or a logger writes while a test reads
+// it: a bytes.Buffer that is safe to write and read at once.
+type LogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String is everything written so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

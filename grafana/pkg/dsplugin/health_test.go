@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -201,7 +200,7 @@ func TestResourceAnswersAreGolden(t *testing.T) {
 // server is down, and looks for the tokens in it.
 func TestTokenIsNeverLogged(t *testing.T) {
 	w := newWorld(t)
-	var logs safeBuffer
+	var logs servetest.LogBuffer
 	host, err := grafanatest.Launch(pluginBin, hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Trace}))
 	if err != nil {
 		t.Fatal(err)
@@ -233,22 +232,4 @@ func TestTokenIsNeverLogged(t *testing.T) {
 			t.Errorf("the plugin's log holds a token:\n%s", logs.String())
 		}
 	}
-}
-
-// safeBuffer is a bytes.Buffer the plugin's log writer and the test share.
-type safeBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *safeBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *safeBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
