@@ -1,4 +1,4 @@
-import { CoreApp, DataQueryRequest, DataQueryResponse, dateTime, LiveChannelScope } from '@grafana/data';
+import { CoreApp, DataQueryRequest, DataQueryResponse, dateTime, LiveChannelScope, LoadingState } from '@grafana/data';
 import { BackendSrv, GrafanaLiveSrv, setBackendSrv, setGrafanaLiveSrv, setTemplateSrv } from '@grafana/runtime';
 import { lastValueFrom, Observable, of, toArray } from 'rxjs';
 
@@ -38,9 +38,8 @@ function fakeBackend() {
 
 /** A live service whose streams emit one response naming their channel. */
 function fakeLive() {
-  const getDataStream = jest.fn(
-    (options: { key?: string; addr: { path: string } }): Observable<DataQueryResponse> =>
-      of({ key: options.key, data: [{ channel: options.addr.path }] })
+  const getDataStream = jest.fn((options: { key?: string; addr: { path: string } }): Observable<DataQueryResponse> =>
+    of({ key: options.key, data: [{ channel: options.addr.path }] })
   );
   setGrafanaLiveSrv({ getDataStream } as unknown as GrafanaLiveSrv);
   return getDataStream;
@@ -89,7 +88,12 @@ describe('DataSource', () => {
     });
 
     it('expands statuses and interpolates the entity type', () => {
-      const query: CCQuery = { refId: 'B', queryType: 'entities', entityType: '$type', statuses: ['${status}', '$one'] };
+      const query: CCQuery = {
+        refId: 'B',
+        queryType: 'entities',
+        entityType: '$type',
+        statuses: ['${status}', '$one'],
+      };
       expect(ds.applyTemplateVariables(query, {})).toEqual({
         refId: 'B',
         queryType: 'entities',
@@ -108,7 +112,10 @@ describe('DataSource', () => {
         campaign: '$campaign',
         maxCpm: 12.5,
       };
-      const scoped = { campaign: { text: 'Spring launch', value: 'c-42' }, platform: { text: 'TikTok', value: 'tiktok' } };
+      const scoped = {
+        campaign: { text: 'Spring launch', value: 'c-42' },
+        platform: { text: 'TikTok', value: 'tiktok' },
+      };
       expect(ds.applyTemplateVariables(query, scoped)).toEqual({
         refId: 'C',
         queryType: 'performance',
@@ -127,6 +134,11 @@ describe('DataSource', () => {
         queryType: 'performance',
         platform: `tiktok${SEPARATOR}youtube`,
       });
+    });
+
+    it('reads All in a list field as no filter', () => {
+      const query: CCQuery = { refId: 'A', queryType: 'activity', kinds: ['contract.signed', '$every'] };
+      expect(ds.applyTemplateVariables(query, {})).toEqual({ refId: 'A', queryType: 'activity' });
     });
 
     it("drops fields of other query types and empty values, and keeps unknown variables' names", () => {
@@ -198,13 +210,37 @@ describe('DataSource', () => {
       expect(responses.map((r) => r.key ?? 'backend')).toEqual([`${TEST_UID}-A`, `${TEST_UID}-B`, 'backend']);
     });
 
-    it('puts a live activity query\'s kinds, variables expanded, into its channel', async () => {
+    it("puts a live activity query's kinds, variables expanded, into its channel", async () => {
       fakeBackend();
       const getDataStream = fakeLive();
       await lastValueFrom(
         ds.query(request([{ refId: 'K', queryType: 'activity', live: true, kinds: ['$kinds', 'contract.signed'] }]))
       );
       expect(getDataStream.mock.calls[0][0].addr.path).toBe('activity/video_published/payment_overdue/contract.signed');
+    });
+
+    it('answers a live query whose channel would be too long for Grafana Live with an error', async () => {
+      fakeBackend();
+      const getDataStream = fakeLive();
+      const kinds = [
+        'video.published',
+        'video.submitted',
+        'video.approved',
+        'video.rejected',
+        'video.scheduled',
+        'payment.created',
+        'payment.paid',
+        'contract.sent',
+        'contract.signed',
+        'campaign.started',
+      ];
+      const [response] = await lastValueFrom(
+        ds.query(request([{ refId: 'L', queryType: 'activity', live: true, kinds }])).pipe(toArray())
+      );
+      expect(getDataStream).not.toHaveBeenCalled();
+      expect(response.state).toBe(LoadingState.Error);
+      expect(response.errors?.[0].message).toMatch(/at most 160 characters.*choose fewer kinds/);
+      expect(`ds/${TEST_UID}/activity/${kinds.join('/')}`.length).toBeGreaterThan(160);
     });
 
     it('uses only the stream when every query is live', async () => {

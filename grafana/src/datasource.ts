@@ -4,16 +4,20 @@ import {
   DataQueryResponse,
   DataSourceInstanceSettings,
   LiveChannelScope,
+  LoadingState,
   ScopedVars,
   SelectableValue,
 } from '@grafana/data';
 import { DataSourceWithBackend, getGrafanaLiveSrv } from '@grafana/runtime';
-import { merge, Observable } from 'rxjs';
+import { merge, Observable, of } from 'rxjs';
 
 import { isLiveQuery, pickQueryFields, streamPath } from './query';
 import { interpolateList, interpolateValue } from './templating';
 import { CCOptions, CCQuery, CCResource, DEFAULT_QUERY, LIMITS, ResourceOption } from './types';
 import { CCVariableSupport } from './variables';
+
+/** The longest channel Grafana Live accepts. */
+const MAX_CHANNEL_LENGTH = 160;
 
 /**
  * The commandcenter data source. Queries run on the Go backend (`gpx_commandcenter`), except
@@ -84,6 +88,21 @@ export class DataSource extends DataSourceWithBackend<CCQuery, CCOptions> {
    * channel starts with the newest events and adds each new one.
    */
   private liveStream(query: CCQuery): Observable<DataQueryResponse> {
+    const path = streamPath(query);
+    const channel = `${LiveChannelScope.DataSource}/${this.uid}/${path}`;
+    if (channel.length > MAX_CHANNEL_LENGTH) {
+      return of({
+        key: `${this.uid}-${query.refId}`,
+        state: LoadingState.Error,
+        data: [],
+        errors: [
+          {
+            refId: query.refId,
+            message: `A live query follows at most ${MAX_CHANNEL_LENGTH} characters of channel, and these kinds make ${channel.length}: choose fewer kinds (none or All follows every kind).`,
+          },
+        ],
+      });
+    }
     return getGrafanaLiveSrv().getDataStream({
       key: `${this.uid}-${query.refId}`,
       addr: {
@@ -92,7 +111,7 @@ export class DataSource extends DataSourceWithBackend<CCQuery, CCOptions> {
         // Grafana before 11 reads the data source's uid from `namespace`, later ones from `stream`.
         // eslint-disable-next-line @typescript-eslint/no-deprecated
         namespace: this.uid,
-        path: streamPath(query),
+        path,
       },
     });
   }

@@ -33,15 +33,21 @@ export function interpolateValue(value: string | undefined, scopedVars?: ScopedV
 
 /**
  * Interpolates a list field: each entry may name a variable, and a multi-value variable
- * expands into one entry per value. Empty entries and duplicates are dropped.
+ * expands into one entry per value. Empty entries and duplicates are dropped. A variable set
+ * to "All" makes the whole list undefined: every value, that is no filter.
  */
 export function interpolateList(values: string[] | undefined, scopedVars?: ScopedVars): string[] | undefined {
   if (values === undefined) {
     return undefined;
   }
   const templateSrv = getTemplateSrv();
-  const expanded = values.flatMap((value) => templateSrv.replace(value, scopedVars, joinValues).split(SEPARATOR));
-  return Array.from(new Set(expanded.filter((value) => value !== '')));
+  let all = false;
+  const listValue = (value: unknown, variable?: unknown) => {
+    all ||= isAll(variable);
+    return joinValues(value);
+  };
+  const expanded = values.flatMap((value) => templateSrv.replace(value, scopedVars, listValue).split(SEPARATOR));
+  return all ? undefined : Array.from(new Set(expanded.filter((value) => value !== '')));
 }
 
 /** The dashboard's variables as select options (`$name`), offered next to the real values. */
