@@ -243,6 +243,14 @@ describe('DataSource', () => {
       expect(`ds/${TEST_UID}/activity/${kinds.join('/')}`.length).toBeGreaterThan(160);
     });
 
+    it('answers a live query with a kind Grafana Live cannot carry with an error', async () => {
+      fakeLive();
+      const [response] = await lastValueFrom(
+        ds.query(request([{ refId: 'X', queryType: 'activity', live: true, kinds: ['x.shop.sale€'] }])).pipe(toArray())
+      );
+      expect(response.errors?.[0].message).toMatch(/cannot be followed live/);
+    });
+
     it('uses only the stream when every query is live', async () => {
       const fetch = fakeBackend();
       fakeLive();

@@ -16,8 +16,9 @@ import { interpolateList, interpolateValue } from './templating';
 import { CCOptions, CCQuery, CCResource, DEFAULT_QUERY, LIMITS, ResourceOption } from './types';
 import { CCVariableSupport } from './variables';
 
-/** The longest channel Grafana Live accepts. */
+/** The longest channel Grafana Live accepts, and the characters of a channel's path. */
 const MAX_CHANNEL_LENGTH = 160;
+const CHANNEL_PATH = /^[A-Za-z0-9_\-.=/]+$/;
 
 /**
  * The commandcenter data source. Queries run on the Go backend (`gpx_commandcenter`), except
@@ -90,17 +91,18 @@ export class DataSource extends DataSourceWithBackend<CCQuery, CCOptions> {
   private liveStream(query: CCQuery): Observable<DataQueryResponse> {
     const path = streamPath(query);
     const channel = `${LiveChannelScope.DataSource}/${this.uid}/${path}`;
-    if (channel.length > MAX_CHANNEL_LENGTH) {
+    const problem =
+      channel.length > MAX_CHANNEL_LENGTH
+        ? `A live query follows at most ${MAX_CHANNEL_LENGTH} characters of channel, and these kinds make ${channel.length}: choose fewer kinds (none or All follows every kind).`
+        : !CHANNEL_PATH.test(path)
+          ? `Grafana Live channels allow only letters, digits and _ - . = /: "${path}" cannot be followed live.`
+          : undefined;
+    if (problem) {
       return of({
         key: `${this.uid}-${query.refId}`,
         state: LoadingState.Error,
         data: [],
-        errors: [
-          {
-            refId: query.refId,
-            message: `A live query follows at most ${MAX_CHANNEL_LENGTH} characters of channel, and these kinds make ${channel.length}: choose fewer kinds (none or All follows every kind).`,
-          },
-        ],
+        errors: [{ refId: query.refId, message: problem }],
       });
     }
     return getGrafanaLiveSrv().getDataStream({
