@@ -23,10 +23,11 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+	"github.com/commandcenter/commandcenter/grafana/pkg/querymodel"
 )
 
 // PluginID is the plugin's id, as in plugin.json.
-const PluginID = "commandcenter-commandcenter-datasource"
+const PluginID = querymodel.PluginID
 
 // Datasource is one configured commandcenter datasource.
 type Datasource struct {

@@ -18,8 +18,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/commandcenter/commandcenter/cmd/commandcenter/servetest"
-	"github.com/commandcenter/commandcenter/grafana/pkg/dsplugin"
 	"github.com/commandcenter/commandcenter/grafana/pkg/grafanatest"
+	"github.com/commandcenter/commandcenter/grafana/pkg/querymodel"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
@@ -157,13 +157,13 @@ func TestResourceAnswersAreGolden(t *testing.T) {
 	w := newWorld(t)
 	ds := w.ds("acme/read")
 	paths := []string{}
-	for _, name := range dsplugin.ResourceNames {
-		if name != dsplugin.ResourceStatuses {
+	for _, name := range querymodel.ResourceNames {
+		if name != querymodel.ResourceStatuses {
 			paths = append(paths, name)
 		}
 	}
 	for _, typ := range sdk.EntityTypes {
-		paths = append(paths, dsplugin.ResourceStatuses+"?entityType="+typ)
+		paths = append(paths, querymodel.ResourceStatuses+"?entityType="+typ)
 	}
 	for _, p := range paths {
 		r, err := w.host.CallResource(ctx, ds, "GET", p)

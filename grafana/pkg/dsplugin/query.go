@@ -15,48 +15,12 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+	"github.com/commandcenter/commandcenter/grafana/pkg/querymodel"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
-// Query types: one per need of a panel.
-const (
-	QueryStats       = "stats"
-	QueryActivity    = "activity"
-	QueryWorklist    = "worklist"
-	QueryPerformance = "performance"
-	QueryEntities    = "entities"
-	QueryPlugins     = "plugins"
-	QueryVariable    = "variable"
-)
-
-// QueryTypes lists the query types.
-var QueryTypes = []string{QueryStats, QueryActivity, QueryWorklist, QueryPerformance, QueryEntities, QueryPlugins, QueryVariable}
-
-// Query is the JSON of one query (Grafana's own fields, refId, datasource,
-// intervalMs..., are ignored). Which fields count depends on the type.
-type Query struct {
-	// activity
-	Kinds []string `json:"kinds"`
-	// activity (1-500, default 100) and entities (1-1000, default 100)
-	Limit int `json:"limit"`
-	// performance
-	Metric   string   `json:"metric"`
-	GroupBy  string   `json:"groupBy"`
-	Platform string   `json:"platform"`
-	Campaign string   `json:"campaign"`
-	MaxCPM   *float64 `json:"maxCpm"`
-	// entities, and variable for statuses
-	EntityType string   `json:"entityType"`
-	Statuses   []string `json:"statuses"`
-	// variable
-	Resource string `json:"resource"`
-	// Live marks activity and stats queries the frontend streams; the
-	// backend answers them like any other.
-	Live bool `json:"live"`
-}
-
-// Performance metrics a query can chart.
-var Metrics = []string{"impressions", "views", "clicks", "cost", "revenue", "cpm", "ctr", "roi"}
+// Query is the JSON of one query.
+type Query = querymodel.Query
 
 // maxParallelQueries bounds the API calls one request makes at once.
 const maxParallelQueries = 4
@@ -151,23 +115,23 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) (data.Fram
 	}
 	typ := dq.QueryType
 	if typ == "" {
-		typ = QueryStats
+		typ = querymodel.Stats
 	}
-	if !slices.Contains(QueryTypes, typ) {
-		return nil, badQueryf("unknown query type %q (one of %s)", typ, strings.Join(QueryTypes, ", "))
+	if !slices.Contains(querymodel.Types, typ) {
+		return nil, badQueryf("unknown query type %q (one of %s)", typ, strings.Join(querymodel.Types, ", "))
 	}
 	c, err := d.client()
 	if err != nil {
 		return nil, err
 	}
 	switch typ {
-	case QueryStats:
+	case querymodel.Stats:
 		r, err := c.Stats(ctx)
 		if err != nil {
 			return nil, err
 		}
 		return data.Frames{StatsFrame(r.Stats)}, nil
-	case QueryActivity:
+	case querymodel.Activity:
 		events, complete, err := activityInRange(ctx, c, q, dq.TimeRange)
 		if err != nil {
 			return nil, err
@@ -179,25 +143,25 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) (data.Fram
 				maxActivityPages*maxActivityLimit)})
 		}
 		return data.Frames{f}, nil
-	case QueryWorklist:
+	case querymodel.Worklist:
 		r, err := c.Worklist(ctx)
 		if err != nil {
 			return nil, err
 		}
 		return data.Frames{WorklistFrame(r.Items)}, nil
-	case QueryPerformance:
+	case querymodel.Performance:
 		return performance(ctx, c, q, dq.TimeRange)
-	case QueryEntities:
+	case querymodel.Entities:
 		return entities(ctx, c, q)
-	case QueryPlugins:
+	case querymodel.Plugins:
 		r, err := c.Plugins(ctx)
 		if err != nil {
 			return nil, err
 		}
 		return data.Frames{PluginsFrame(r.Plugins)}, nil
-	default: // QueryVariable
+	default: // querymodel.Variable
 		if q.Resource == "" {
-			return nil, badQueryf("a variable query needs a resource (one of %s)", strings.Join(ResourceNames, ", "))
+			return nil, badQueryf("a variable query needs a resource (one of %s)", strings.Join(querymodel.ResourceNames, ", "))
 		}
 		opts, err := options(ctx, c, q.Resource, q.EntityType)
 		if err != nil {
@@ -287,8 +251,8 @@ func performance(ctx context.Context, c *apiv1.Client, q Query, tr backend.TimeR
 	if q.Metric == "" {
 		q.Metric = "views"
 	}
-	if !slices.Contains(Metrics, q.Metric) {
-		return nil, badQueryf("unknown metric %q (one of %s)", q.Metric, strings.Join(Metrics, ", "))
+	if !slices.Contains(querymodel.Metrics, q.Metric) {
+		return nil, badQueryf("unknown metric %q (one of %s)", q.Metric, strings.Join(querymodel.Metrics, ", "))
 	}
 	if q.GroupBy == "" {
 		q.GroupBy = apiv1.GroupByPlatform

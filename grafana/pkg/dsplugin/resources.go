@@ -14,6 +14,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+	"github.com/commandcenter/commandcenter/grafana/pkg/querymodel"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
@@ -22,21 +23,6 @@ type Option struct {
 	Value string `json:"value"`
 	Label string `json:"label"`
 }
-
-// Resource names: GET /api/datasources/uid/<uid>/resources/<name>.
-const (
-	ResourceTenants     = "tenants"
-	ResourcePlatforms   = "platforms"
-	ResourceCampaigns   = "campaigns"
-	ResourceInfluencers = "influencers"
-	ResourceKinds       = "kinds"
-	ResourceEntityTypes = "entity-types"
-	ResourceStatuses    = "statuses" // ?entityType=<type>
-)
-
-// ResourceNames lists the resources.
-var ResourceNames = []string{ResourceTenants, ResourcePlatforms, ResourceCampaigns, ResourceInfluencers,
-	ResourceKinds, ResourceEntityTypes, ResourceStatuses}
 
 // maxEntityOptions bounds a campaign or influencer list: a select with
 // more is unusable anyway (type a value or a variable instead).
@@ -55,8 +41,8 @@ func (d *Datasource) serveResource(w http.ResponseWriter, r *http.Request) {
 		writeResourceError(w, http.StatusMethodNotAllowed, "resources are read with GET")
 		return
 	}
-	if !slices.Contains(ResourceNames, name) {
-		writeResourceError(w, http.StatusNotFound, fmt.Sprintf("no resource %q (one of %s)", name, strings.Join(ResourceNames, ", ")))
+	if !slices.Contains(querymodel.ResourceNames, name) {
+		writeResourceError(w, http.StatusNotFound, fmt.Sprintf("no resource %q (one of %s)", name, strings.Join(querymodel.ResourceNames, ", ")))
 		return
 	}
 	c, err := d.client()
@@ -91,13 +77,13 @@ func writeResourceError(w http.ResponseWriter, status int, msg string) {
 // options lists one resource's choices; entityType qualifies statuses.
 func options(ctx context.Context, c *apiv1.Client, name, entityType string) ([]Option, error) {
 	switch name {
-	case ResourceTenants:
+	case querymodel.ResourceTenants:
 		me, err := c.WhoAmI(ctx)
 		if err != nil {
 			return nil, err
 		}
 		return []Option{{Value: me.Tenant, Label: me.Tenant}}, nil
-	case ResourcePlatforms:
+	case querymodel.ResourcePlatforms:
 		st, err := c.Stats(ctx)
 		if err != nil {
 			return nil, err
@@ -107,22 +93,22 @@ func options(ctx context.Context, c *apiv1.Client, name, entityType string) ([]O
 			out = append(out, Option{Value: p.Platform, Label: p.Platform})
 		}
 		return sorted(out), nil
-	case ResourceCampaigns:
+	case querymodel.ResourceCampaigns:
 		return entityOptions(ctx, c, sdk.EntityCampaign)
-	case ResourceInfluencers:
+	case querymodel.ResourceInfluencers:
 		return entityOptions(ctx, c, sdk.EntityInfluencer)
-	case ResourceKinds:
+	case querymodel.ResourceKinds:
 		return same(sdk.Kinds), nil
-	case ResourceEntityTypes:
+	case querymodel.ResourceEntityTypes:
 		return same(sdk.EntityTypes), nil
-	case ResourceStatuses:
+	case querymodel.ResourceStatuses:
 		statuses, ok := sdk.Statuses[entityType]
 		if !ok {
 			return nil, badQueryf("statuses need entityType, one of %s; got %q", strings.Join(sdk.EntityTypes, ", "), entityType)
 		}
 		return same(statuses), nil
 	}
-	return nil, badQueryf("unknown resource %q (one of %s)", name, strings.Join(ResourceNames, ", "))
+	return nil, badQueryf("unknown resource %q (one of %s)", name, strings.Join(querymodel.ResourceNames, ", "))
 }
 
 // same makes options whose labels are their values.

@@ -11,18 +11,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
-)
-
-// Stream paths: channel ds/<uid>/<path>.
-const (
-	// StreamActivity sends every event stored after subscribing, each
-	// once, as it arrives; activity/<kind>[/<kind>...] only those kinds.
-	// A subscriber first gets the newest events as the channel's initial
-	// data.
-	StreamActivity = "activity"
-	// StreamStats sends the quick stats after every change; a subscriber
-	// first gets them as the channel's initial data.
-	StreamStats = "stats"
+	"github.com/commandcenter/commandcenter/grafana/pkg/querymodel"
 )
 
 // Reconnect backoff after the server's stream ends or cannot be opened.
@@ -40,10 +29,10 @@ type channel struct {
 // parseChannel reads a stream path: stats, activity or
 // activity/<kind>/<kind>...
 func parseChannel(path string) (channel, error) {
-	if path == StreamStats || path == StreamActivity {
+	if path == querymodel.StreamStats || path == querymodel.StreamActivity {
 		return channel{path: path}, nil
 	}
-	rest, ok := strings.CutPrefix(path, StreamActivity+"/")
+	rest, ok := strings.CutPrefix(path, querymodel.StreamActivity+"/")
 	if !ok {
 		return channel{}, errUnknownChannel
 	}
@@ -51,7 +40,7 @@ func parseChannel(path string) (channel, error) {
 	if err := checkKinds(kinds); err != nil {
 		return channel{}, err
 	}
-	return channel{path: StreamActivity, kinds: kinds}, nil
+	return channel{path: querymodel.StreamActivity, kinds: kinds}, nil
 }
 
 var errUnknownChannel = errors.New("unknown channel")
@@ -69,7 +58,7 @@ func (d *Datasource) SubscribeStream(ctx context.Context, req *backend.Subscribe
 		return nil, errors.New(explain(d.settingsErr))
 	}
 	var frame *data.Frame
-	if ch.path == StreamStats {
+	if ch.path == querymodel.StreamStats {
 		st, err := d.calls.Stats(ctx)
 		if err != nil {
 			return nil, errors.New(explain(err))
@@ -199,7 +188,7 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 // onReady starts the channel on the first connection and, after a
 // reconnect, catches up on what was stored while disconnected.
 func (f *follower) onReady(ctx context.Context, r apiv1.StreamReady) error {
-	if f.path == StreamActivity && !f.started {
+	if f.path == querymodel.StreamActivity && !f.started {
 		// Subscribers were handed the newest events (SubscribeStream);
 		// what comes after LatestID is new to them.
 		f.lastID, f.started = r.LatestID, true
@@ -210,7 +199,7 @@ func (f *follower) onReady(ctx context.Context, r apiv1.StreamReady) error {
 
 // update sends what changed: the events after lastID, or the stats.
 func (f *follower) update(ctx context.Context) error {
-	if f.path == StreamStats {
+	if f.path == querymodel.StreamStats {
 		st, err := f.calls.Stats(ctx)
 		if err != nil {
 			return err

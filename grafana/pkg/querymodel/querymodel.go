@@ -1,0 +1,98 @@
+// Package querymodel is the commandcenter datasource's query model: its
+// plugin id, the query types, the JSON fields of a query, the performance
+// metrics, the resources and the live channel paths. The plugin's backend
+// answers these queries and the dashboards build them, so both spell them
+// from here. Pure Go: it imports nothing of Grafana's SDK.
+package querymodel
+
+import "github.com/commandcenter/commandcenter/collector/api/apiv1"
+
+// PluginID is the datasource plugin's id, as in plugin.json.
+const PluginID = "commandcenter-commandcenter-datasource"
+
+// Query types: one per need of a panel.
+const (
+	Stats       = "stats"
+	Activity    = "activity"
+	Worklist    = "worklist"
+	Performance = "performance"
+	Entities    = "entities"
+	Plugins     = "plugins"
+	Variable    = "variable"
+)
+
+// Types lists the query types.
+var Types = []string{Stats, Activity, Worklist, Performance, Entities, Plugins, Variable}
+
+// Query is the JSON of one query besides Grafana's own fields (refId,
+// queryType, datasource, intervalMs...). Which fields count depends on
+// the type; unset ones are left out.
+type Query struct {
+	// activity
+	Kinds []string `json:"kinds,omitempty"`
+	// activity (1-500, default 100) and entities (1-1000, default 100)
+	Limit int `json:"limit,omitempty"`
+	// performance
+	Metric   string   `json:"metric,omitempty"`
+	GroupBy  string   `json:"groupBy,omitempty"`
+	Platform string   `json:"platform,omitempty"`
+	Campaign string   `json:"campaign,omitempty"`
+	MaxCPM   *float64 `json:"maxCpm,omitempty"`
+	// entities, and variable for statuses
+	EntityType string   `json:"entityType,omitempty"`
+	Statuses   []string `json:"statuses,omitempty"`
+	// variable
+	Resource string `json:"resource,omitempty"`
+	// Live marks activity and stats queries the frontend streams; the
+	// backend answers them like any other.
+	Live bool `json:"live,omitempty"`
+}
+
+// Performance metrics a query can chart.
+const (
+	Impressions = "impressions"
+	Views       = "views"
+	Clicks      = "clicks"
+	Cost        = "cost"
+	Revenue     = "revenue"
+	CPM         = "cpm"
+	CTR         = "ctr"
+	ROI         = "roi"
+)
+
+// Metrics lists the performance metrics.
+var Metrics = []string{Impressions, Views, Clicks, Cost, Revenue, CPM, CTR, ROI}
+
+// How a performance query splits its series.
+const (
+	GroupByPlatform = apiv1.GroupByPlatform
+	GroupByCampaign = apiv1.GroupByCampaign
+)
+
+// Resource names: GET /api/datasources/uid/<uid>/resources/<name>, and a
+// variable query's resource.
+const (
+	ResourceTenants     = "tenants"
+	ResourcePlatforms   = "platforms"
+	ResourceCampaigns   = "campaigns"
+	ResourceInfluencers = "influencers"
+	ResourceKinds       = "kinds"
+	ResourceEntityTypes = "entity-types"
+	ResourceStatuses    = "statuses" // ?entityType=<type>
+)
+
+// ResourceNames lists the resources.
+var ResourceNames = []string{ResourceTenants, ResourcePlatforms, ResourceCampaigns, ResourceInfluencers,
+	ResourceKinds, ResourceEntityTypes, ResourceStatuses}
+
+// Live channel paths: ds/<uid>/<path>.
+const (
+	// StreamActivity sends every event stored after subscribing, each
+	// once, as it arrives; activity/<kind>[/<kind>...] only those kinds.
+	// A subscriber first gets the newest events as the channel's initial
+	// data.
+	StreamActivity = "activity"
+	// StreamStats sends the quick stats after every change; a subscriber
+	// first gets them as the channel's initial data.
+	StreamStats = "stats"
+)
