@@ -9,6 +9,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+	"github.com/commandcenter/commandcenter/grafana/pkg/querymodel"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
@@ -55,31 +56,36 @@ func optTime(t time.Time) *time.Time {
 }
 
 // StatsFrame is one row of quick-stat numbers, each a field with a display
-// name and unit, for stat panels (choose fields by name).
+// name and unit, for stat panels (choose fields by name). Names and display
+// names are the query model's (querymodel.StatsDisplay).
 func StatsFrame(st apiv1.Stats) *data.Frame {
-	one := func(name, display, unit string, v float64) *data.Field {
-		return field(name, nil, display, unit, []float64{v})
+	stat := func(name string, labels data.Labels, qualifier, unit string, v float64) *data.Field {
+		display := querymodel.StatsDisplay[name]
+		if qualifier != "" {
+			display += " (" + qualifier + ")"
+		}
+		return field(name, labels, display, unit, []float64{v})
 	}
 	f := data.NewFrame("stats",
-		one("videos_upcoming", "Upcoming videos", unitShort, float64(st.VideosUpcoming)),
-		one("review_queue", "Videos waiting for review", unitShort, float64(st.ReviewQueue)),
-		one("active_campaigns", "Active campaigns", unitShort, float64(st.ActiveCampaigns)),
-		one("influencers_pending_signature", "Influencers pending signature", unitShort, float64(st.PendingSignature)),
+		stat(querymodel.StatVideosUpcoming, nil, "", unitShort, float64(st.VideosUpcoming)),
+		stat(querymodel.StatReviewQueue, nil, "", unitShort, float64(st.ReviewQueue)),
+		stat(querymodel.StatActiveCampaigns, nil, "", unitShort, float64(st.ActiveCampaigns)),
+		stat(querymodel.StatPendingSignature, nil, "", unitShort, float64(st.PendingSignature)),
 	)
 	for _, p := range st.Payments {
 		l := data.Labels{"currency": p.Currency}
 		f.Fields = append(f.Fields,
-			field("payments_open", l, "Open payments ("+p.Currency+")", unitShort, []float64{float64(p.Open)}),
-			field("payments_open_amount", l, "Open payment amount ("+p.Currency+")", currencyUnit(p.Currency), []float64{p.Amount.Major()}),
-			field("payments_overdue", l, "Overdue payments ("+p.Currency+")", unitShort, []float64{float64(p.Overdue)}),
+			stat(querymodel.StatPaymentsOpen, l, p.Currency, unitShort, float64(p.Open)),
+			stat(querymodel.StatPaymentsOpenAmount, l, p.Currency, currencyUnit(p.Currency), p.Amount.Major()),
+			stat(querymodel.StatPaymentsOverdue, l, p.Currency, unitShort, float64(p.Overdue)),
 		)
 	}
 	for _, m := range []struct {
-		name, display string
-		amounts       []sdk.Money
-	}{{"revenue", "Revenue", st.Revenue}, {"cost", "Cost", st.Cost}} {
+		name    string
+		amounts []sdk.Money
+	}{{querymodel.StatRevenue, st.Revenue}, {querymodel.StatCost, st.Cost}} {
 		for _, a := range m.amounts {
-			f.Fields = append(f.Fields, field(m.name, data.Labels{"currency": a.Currency}, m.display+" ("+a.Currency+")", currencyUnit(a.Currency), []float64{a.Major()}))
+			f.Fields = append(f.Fields, stat(m.name, data.Labels{"currency": a.Currency}, a.Currency, currencyUnit(a.Currency), a.Major()))
 		}
 	}
 	for _, p := range st.Platforms {
@@ -87,8 +93,9 @@ func StatsFrame(st apiv1.Stats) *data.Frame {
 		for _, c := range []struct {
 			name string
 			v    int64
-		}{{"impressions", p.Impressions}, {"views", p.Views}, {"clicks", p.Clicks}, {"engagements", p.Engagements}} {
-			f.Fields = append(f.Fields, field("platform_"+c.name, l, title(c.name)+" ("+p.Platform+")", unitShort, []float64{float64(c.v)}))
+		}{{querymodel.StatPlatformImpressions, p.Impressions}, {querymodel.StatPlatformViews, p.Views},
+			{querymodel.StatPlatformClicks, p.Clicks}, {querymodel.StatPlatformEngagements, p.Engagements}} {
+			f.Fields = append(f.Fields, stat(c.name, l, p.Platform, unitShort, float64(c.v)))
 		}
 	}
 	return f

@@ -96,3 +96,40 @@ const (
 	// first gets them as the channel's initial data.
 	StreamStats = "stats"
 )
+
+// Fields of the stats frame (one row): a field per number, per currency
+// for money and payments (label currency), per platform for the platform
+// totals (label platform).
+const (
+	StatVideosUpcoming      = "videos_upcoming"
+	StatReviewQueue         = "review_queue"
+	StatActiveCampaigns     = "active_campaigns"
+	StatPendingSignature    = "influencers_pending_signature"
+	StatPaymentsOpen        = "payments_open"
+	StatPaymentsOpenAmount  = "payments_open_amount"
+	StatPaymentsOverdue     = "payments_overdue"
+	StatRevenue             = "revenue"
+	StatCost                = "cost"
+	StatPlatformImpressions = "platform_impressions"
+	StatPlatformViews       = "platform_views"
+	StatPlatformClicks      = "platform_clicks"
+	StatPlatformEngagements = "platform_engagements"
+)
+
+// StatsDisplay is each stats field's display name; a field per currency
+// or platform shows it followed by " (<currency or platform>)".
+var StatsDisplay = map[string]string{
+	StatVideosUpcoming:      "Upcoming videos",
+	StatReviewQueue:         "Videos waiting for review",
+	StatActiveCampaigns:     "Active campaigns",
+	StatPendingSignature:    "Influencers pending signature",
+	StatPaymentsOpen:        "Open payments",
+	StatPaymentsOpenAmount:  "Open payment amount",
+	StatPaymentsOverdue:     "Overdue payments",
+	StatRevenue:             "Revenue",
+	StatCost:                "Cost",
+	StatPlatformImpressions: "Impressions",
+	StatPlatformViews:       "Views",
+	StatPlatformClicks:      "Clicks",
+	StatPlatformEngagements: "Engagements",
+}
