@@ -136,6 +136,23 @@ describe('DataSource', () => {
       });
     });
 
+    it('interpolates a CPM cap variable into a number, and drops an empty one', () => {
+      const vars = { cap: { text: '12.5', value: '12.5' }, none: { text: '', value: '' } };
+      const query = (maxCpm: string): CCQuery => ({ refId: 'P', queryType: 'performance', maxCpm, summary: true });
+      expect(ds.applyTemplateVariables(query('$cap'), vars)).toEqual({
+        refId: 'P',
+        queryType: 'performance',
+        maxCpm: 12.5,
+        summary: true,
+      });
+      expect(ds.applyTemplateVariables(query('$none'), vars)).toEqual({
+        refId: 'P',
+        queryType: 'performance',
+        summary: true,
+      });
+      expect(ds.applyTemplateVariables(query('cheap'), vars).maxCpm).toBe('cheap');
+    });
+
     it('reads All in a list field as no filter', () => {
       const query: CCQuery = { refId: 'A', queryType: 'activity', kinds: ['contract.signed', '$every'] };
       expect(ds.applyTemplateVariables(query, {})).toEqual({ refId: 'A', queryType: 'activity' });

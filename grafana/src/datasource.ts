@@ -12,7 +12,7 @@ import { DataSourceWithBackend, getGrafanaLiveSrv } from '@grafana/runtime';
 import { merge, Observable, of } from 'rxjs';
 
 import { isLiveQuery, pickQueryFields, streamPath } from './query';
-import { interpolateList, interpolateValue } from './templating';
+import { interpolateList, interpolateNumber, interpolateValue } from './templating';
 import { CCOptions, CCQuery, CCResource, DEFAULT_QUERY, LIMITS, ResourceOption } from './types';
 import { CCVariableSupport } from './variables';
 
@@ -52,6 +52,7 @@ export class DataSource extends DataSourceWithBackend<CCQuery, CCOptions> {
   applyTemplateVariables(query: CCQuery, scopedVars: ScopedVars): CCQuery {
     const picked = pickQueryFields(query);
     const interpolated: Partial<CCQuery> = {
+      maxCpm: interpolateNumber(picked.maxCpm, scopedVars),
       platform: interpolateValue(picked.platform, scopedVars),
       campaign: interpolateValue(picked.campaign, scopedVars),
       entityType: interpolateValue(picked.entityType, scopedVars),

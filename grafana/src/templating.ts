@@ -32,6 +32,26 @@ export function interpolateValue(value: string | undefined, scopedVars?: ScopedV
 }
 
 /**
+ * Interpolates a number field that may hold a variable (`$max_cpm`): a number stays, an empty
+ * value or "All" is no value, and text that is not a number is kept for the backend to refuse
+ * with the field's name.
+ */
+export function interpolateNumber(
+  value: number | string | undefined,
+  scopedVars?: ScopedVars
+): number | string | undefined {
+  if (typeof value !== 'string') {
+    return value;
+  }
+  const text = interpolateValue(value.trim(), scopedVars)?.trim();
+  if (text === undefined || text === '') {
+    return undefined;
+  }
+  const parsed = Number(text);
+  return Number.isFinite(parsed) ? parsed : text;
+}
+
+/**
  * Interpolates a list field: each entry may name a variable, and a multi-value variable
  * expands into one entry per value. Empty entries and duplicates are dropped. A variable set
  * to "All" makes the whole list undefined: every value, that is no filter.

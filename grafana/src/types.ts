@@ -37,8 +37,13 @@ export interface CCQuery extends DataQuery {
   platform?: string;
   /** performance: only this campaign. */
   campaign?: string;
-  /** performance: keep only groups whose CPM over the whole time range is at most this. */
-  maxCpm?: number;
+  /**
+   * performance: keep only groups whose CPM over the whole time range is at most this; a
+   * dashboard may give a template variable (`$max_cpm`), a number once interpolated.
+   */
+  maxCpm?: number | string;
+  /** performance: one table row per group over the whole range, every metric, instead of a daily series. */
+  summary?: boolean;
   /** entities: the entity type to list; variable: the entity type whose statuses to list. */
   entityType?: string;
   /** entities: only these statuses (empty: all). */
@@ -54,7 +59,7 @@ export const QUERY_FIELDS: Record<CCQueryType, ReadonlyArray<keyof CCQuery>> = {
   stats: ['live'],
   activity: ['kinds', 'limit', 'live'],
   worklist: [],
-  performance: ['metric', 'groupBy', 'platform', 'campaign', 'maxCpm'],
+  performance: ['metric', 'groupBy', 'platform', 'campaign', 'maxCpm', 'summary'],
   entities: ['entityType', 'statuses', 'limit'],
   plugins: [],
   variable: ['resource', 'entityType'],

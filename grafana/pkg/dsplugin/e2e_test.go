@@ -167,6 +167,7 @@ func TestQueryDataAnswersEveryQueryType(t *testing.T) {
 		{RefID: "ctr_by_campaign", QueryType: "performance", JSON: `{"metric": "ctr", "groupBy": "campaign"}`, From: rangeFrom, To: rangeTo},
 		{RefID: "roi_cheap_campaigns", QueryType: "performance", JSON: `{"metric": "roi", "groupBy": "campaign", "maxCpm": 13}`, From: rangeFrom, To: rangeTo},
 		{RefID: "cost_tiktok", QueryType: "performance", JSON: `{"metric": "cost", "groupBy": "campaign", "platform": "tiktok"}`, From: rangeFrom, To: rangeTo},
+		{RefID: "summary_by_campaign", QueryType: "performance", JSON: `{"groupBy": "campaign", "summary": true}`, From: rangeFrom, To: rangeTo},
 		{RefID: "open_payments", QueryType: "entities", JSON: `{"entityType": "payment", "statuses": ["open"]}`},
 		{RefID: "plugins", QueryType: "plugins", JSON: `{}`},
 		{RefID: "variable_campaigns", QueryType: "variable", JSON: `{"resource": "campaigns"}`},
@@ -231,6 +232,7 @@ func TestQueryDataAnswersEveryQueryType(t *testing.T) {
 	checkPerformance(t, w.acme, resp.Responses["ctr_by_campaign"].Frames[0], "campaign", "", ctr)
 	checkPerformance(t, w.acme, resp.Responses["cost_tiktok"].Frames[0], "campaign", "tiktok", cost)
 	checkPerformance(t, campaignsWithCPMAtMost(w.acme, 13), resp.Responses["roi_cheap_campaigns"].Frames[0], "campaign", "", roi)
+	checkSummary(t, w.acme, resp.Responses["summary_by_campaign"].Frames[0])
 	checkStats(t, w.acme, resp.Responses["stats"].Frames[0])
 	checkActivity(t, w.acme, resp.Responses["activity_videos"].Frames[0], []string{"video.uploaded", "video.submitted"})
 	// Nothing of globex, anywhere.

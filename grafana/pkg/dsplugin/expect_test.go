@@ -260,3 +260,65 @@ func decodeOptions(t *testing.T, body []byte) []dsplugin.Option {
 	}
 	return opts
 }
+
+// checkSummary recomputes a summary-by-campaign frame from the data set:
+// one row per campaign and currency over the test's days, every metric,
+// null ratios where the denominator is zero.
+func checkSummary(t *testing.T, set apiv1.PushRequest, f *data.Frame) {
+	t.Helper()
+	inRange := map[string]bool{}
+	for _, d := range days() {
+		inRange[d] = true
+	}
+	want := map[[2]string]*cell{}
+	for _, dm := range set.DailyMetrics {
+		if !inRange[dm.Day] {
+			continue
+		}
+		k := [2]string{dm.Campaign, dm.Cost.Currency}
+		if want[k] == nil {
+			want[k] = &cell{}
+		}
+		want[k].Counts.Add(dm.Counts)
+		want[k].cost += dm.Cost.Major()
+		if dm.Revenue != nil {
+			want[k].revenue += dm.Revenue.Major()
+		}
+	}
+	if f.Rows() != len(want) {
+		t.Fatalf("summary has %d rows, want %d (%v)", f.Rows(), len(want), want)
+	}
+	at := func(name string, i int) any {
+		fld, j := f.FieldByName(name)
+		if j < 0 {
+			t.Fatalf("summary has no field %s", name)
+		}
+		return fld.At(i)
+	}
+	same := func(got any, want *float64) bool {
+		g, _ := got.(*float64)
+		if g == nil || want == nil {
+			return g == nil && want == nil
+		}
+		return math.Abs(*g-*want) < 1e-9*math.Max(1, math.Abs(*want))
+	}
+	for i := range f.Rows() {
+		k := [2]string{at("campaign", i).(string), at("currency", i).(string)}
+		c := want[k]
+		if c == nil {
+			t.Errorf("summary row %v is not in the data set", k)
+			continue
+		}
+		if at("impressions", i).(int64) != c.Impressions || at("views", i).(int64) != c.Views || at("clicks", i).(int64) != c.Clicks {
+			t.Errorf("%v: counts %v %v %v, want %+v", k, at("impressions", i), at("views", i), at("clicks", i), c.Counts)
+		}
+		if !same(num(at("cost", i).(float64)), num(c.cost)) {
+			t.Errorf("%v: cost %v, want %v", k, at("cost", i), c.cost)
+		}
+		for name, m := range map[string]metric{"cpm": cpm, "ctr": ctr, "roi": roi} {
+			if !same(at(name, i), m.value(*c)) {
+				t.Errorf("%v: %s %v, want %v", k, name, at(name, i), m.value(*c))
+			}
+		}
+	}
+}

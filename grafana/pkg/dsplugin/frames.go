@@ -1,7 +1,9 @@
 package dsplugin
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -341,6 +343,45 @@ func PerformanceFrame(r *apiv1.PerformanceResponse, metric string) (*data.Frame,
 		f.Fields = append(f.Fields, field(metric, labels, display, unit, s.values))
 	}
 	return f, nil
+}
+
+// PerformanceSummaryFrame is a table of every metric per group (and
+// currency) over the whole range, ordered by group: for "top and bottom
+// campaigns by CPM" and summary stats. A ratio with a zero denominator
+// shows "no value".
+func PerformanceSummaryFrame(r *apiv1.PerformanceResponse) *data.Frame {
+	rows := slices.Clone(r.Rows)
+	slices.SortFunc(rows, func(a, b apiv1.PerformanceRow) int {
+		return cmp.Or(cmp.Compare(a.Group, b.Group), cmp.Compare(a.Currency, b.Currency))
+	})
+	n := len(rows)
+	group, currency := make([]string, n), make([]string, n)
+	impressions, views, clicks := make([]int64, n), make([]int64, n), make([]int64, n)
+	costs, revenues := make([]float64, n), make([]float64, n)
+	cpms, ctrs, rois := make([]*float64, n), make([]*float64, n), make([]*float64, n)
+	for i, row := range rows {
+		group[i], currency[i] = row.Group, row.Currency
+		impressions[i], views[i], clicks[i] = row.Impressions, row.Views, row.Clicks
+		costs[i], revenues[i] = row.Cost.Major(), row.Revenue.Major()
+		cpms[i], ctrs[i], rois[i] = row.CPM, row.CTR, row.ROI
+	}
+	ratio := func(name, display, unit string, values []*float64) *data.Field {
+		f := field(name, nil, display, unit, values)
+		f.Config.NoValue = "no value"
+		return f
+	}
+	return table("performance",
+		field(r.GroupBy, nil, title(r.GroupBy), "", group),
+		field("currency", nil, "Currency", "", currency),
+		field(querymodel.Impressions, nil, "Impressions", unitShort, impressions),
+		field(querymodel.Views, nil, "Views", unitShort, views),
+		field(querymodel.Clicks, nil, "Clicks", unitShort, clicks),
+		field(querymodel.Cost, nil, "Cost", unitShort, costs),
+		field(querymodel.Revenue, nil, "Revenue", unitShort, revenues),
+		ratio(querymodel.CPM, "CPM", unitShort, cpms),
+		ratio(querymodel.CTR, "CTR", unitPercent, ctrs),
+		ratio(querymodel.ROI, "ROI", unitPercent, rois),
+	)
 }
 
 func ptr[T any](v T) *T { return &v }

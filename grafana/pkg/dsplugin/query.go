@@ -278,10 +278,13 @@ func performance(ctx context.Context, c *apiv1.Client, q Query, tr backend.TimeR
 	}
 	r, err := c.Performance(ctx, apiv1.PerformanceQuery{
 		From: from.UTC().Format(time.RFC3339), To: to.UTC().Format(time.RFC3339),
-		Platform: q.Platform, Campaign: q.Campaign, MaxCPM: q.MaxCPM, GroupBy: q.GroupBy, ByDay: true,
+		Platform: q.Platform, Campaign: q.Campaign, MaxCPM: q.MaxCPM, GroupBy: q.GroupBy, ByDay: !q.Summary,
 	})
 	if err != nil {
 		return nil, err
+	}
+	if q.Summary {
+		return data.Frames{PerformanceSummaryFrame(r)}, nil
 	}
 	f, err := PerformanceFrame(r, q.Metric)
 	if err != nil {

@@ -38,6 +38,10 @@ type Query struct {
 	Platform string   `json:"platform,omitempty"`
 	Campaign string   `json:"campaign,omitempty"`
 	MaxCPM   *float64 `json:"maxCpm,omitempty"`
+	// Summary makes a performance query one table row per group (and
+	// currency) over the whole time range, with every metric, instead of
+	// a daily time series of one.
+	Summary bool `json:"summary,omitempty"`
 	// entities, and variable for statuses
 	EntityType string   `json:"entityType,omitempty"`
 	Statuses   []string `json:"statuses,omitempty"`

@@ -134,6 +134,16 @@ describe('QueryEditor', () => {
     expect(last()).toEqual({ refId: 'A', queryType: 'performance', metric: 'cpm', groupBy: 'campaign', maxCpm: 7.5 });
   });
 
+  it('takes a variable as the CPM cap, and turns the query into a summary', async () => {
+    const { last } = renderEditor({ refId: 'A', queryType: 'performance', metric: 'cpm', groupBy: 'campaign' });
+    await userEvent.type(screen.getByTestId('cc-query-max-cpm'), '$max_cpm{enter}');
+    expect(last()).toMatchObject({ maxCpm: '$max_cpm' });
+    await userEvent.click(screen.getByTestId('cc-query-summary'));
+    expect(last()).toMatchObject({ maxCpm: '$max_cpm', summary: true });
+    await userEvent.click(screen.getByTestId('cc-query-summary'));
+    expect(last()).not.toHaveProperty('summary');
+  });
+
   it('reloads the statuses when the entity type changes, clearing the picked ones', async () => {
     const { last, getResource } = renderEditor({ refId: 'A', queryType: 'entities', entityType: 'campaign' });
     await pick('cc-query-statuses', 'Active');

@@ -20,7 +20,12 @@ const FIELDS: Partial<Record<CCQueryType, React.ComponentType<QueryFieldsProps>>
 };
 
 /** The query editor: the query type, then that type's fields. Every change runs the query. */
-export function QueryEditor({ query, datasource, onChange, onRunQuery }: QueryEditorProps<DataSource, CCQuery, CCOptions>) {
+export function QueryEditor({
+  query,
+  datasource,
+  onChange,
+  onRunQuery,
+}: QueryEditorProps<DataSource, CCQuery, CCOptions>) {
   const queryType = queryTypeOf(query);
   const Fields = FIELDS[queryType];
   const update = (next: CCQuery) => {

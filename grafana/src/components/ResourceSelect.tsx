@@ -60,9 +60,7 @@ export function ResourceSelect(
 }
 
 /** A multi-valued select fed by a resource; custom values and `$variables` are allowed. */
-export function ResourceMultiSelect(
-  props: CommonProps & { value?: string[]; onChange: (values: string[]) => void }
-) {
+export function ResourceMultiSelect(props: CommonProps & { value?: string[]; onChange: (values: string[]) => void }) {
   const { datasource, resource, params, label, tooltip, testId, value = [], onChange } = props;
   const { options, loading, error } = useResourceOptions(datasource, resource, params);
   return (

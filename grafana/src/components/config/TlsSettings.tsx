@@ -17,7 +17,11 @@ export function TlsSettings({ options, onOptionsChange }: Props) {
 
   return (
     <FieldSet label="TLS">
-      <InlineField label="Skip TLS verify" labelWidth={24} tooltip="Do not verify the server's certificate (testing only)">
+      <InlineField
+        label="Skip TLS verify"
+        labelWidth={24}
+        tooltip="Do not verify the server's certificate (testing only)"
+      >
         <InlineSwitch
           id="cc-config-tls-skip-verify"
           data-testid="cc-config-tls-skip-verify"
@@ -53,7 +57,11 @@ export function TlsSettings({ options, onOptionsChange }: Props) {
       </InlineField>
       {(jsonData.tlsAuthWithCACert || jsonData.tlsAuth) && (
         // Grafana's HTTP client reads the server name only with one of the two.
-        <InlineField label="Server name" labelWidth={24} tooltip="The name to verify when it differs from the URL's host">
+        <InlineField
+          label="Server name"
+          labelWidth={24}
+          tooltip="The name to verify when it differs from the URL's host"
+        >
           <Input
             id="cc-config-tls-server-name"
             data-testid="cc-config-tls-server-name"

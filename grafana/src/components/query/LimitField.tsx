@@ -27,7 +27,7 @@ export function LimitField({ query, onChange, limits, what }: Props) {
       integer
       placeholder={String(byDefault)}
       value={query.limit}
-      onChange={(limit) => onChange(withField(query, 'limit', limit))}
+      onChange={(limit) => onChange(withField(query, 'limit', typeof limit === 'number' ? limit : undefined))}
     />
   );
 }

@@ -7,15 +7,17 @@ interface Props {
   tooltip?: string;
   /** The input's id and data-testid. */
   testId: string;
-  value?: number;
+  value?: number | string;
   min?: number;
   max?: number;
   step?: number;
   /** Round to a whole number (limits). */
   integer?: boolean;
+  /** Also accept a template variable (`$name`), kept as text. */
+  allowVariable?: boolean;
   placeholder?: string;
   /** Called with the new value (undefined when emptied) when the user leaves the field or presses Enter. */
-  onChange: (value: number | undefined) => void;
+  onChange: (value: number | string | undefined) => void;
 }
 
 /** Parses, rounds (when integer) and clamps what the user typed; null when it is not a number. */
@@ -35,7 +37,19 @@ function parse(text: string, min?: number, max?: number, integer?: boolean): num
  * A number input that commits on blur or Enter, not on every keystroke, so that typing
  * "250" runs one query rather than three. Values are clamped to [min, max].
  */
-export function NumberField({ label, tooltip, testId, value, min, max, step, integer, placeholder, onChange }: Props) {
+export function NumberField({
+  label,
+  tooltip,
+  testId,
+  value,
+  min,
+  max,
+  step,
+  integer,
+  allowVariable,
+  placeholder,
+  onChange,
+}: Props) {
   // What the user is typing; null when not editing, and the field shows the value.
   const [draft, setDraft] = useState<string | null>(null);
   const text = draft ?? (value === undefined ? '' : String(value));
@@ -44,7 +58,7 @@ export function NumberField({ label, tooltip, testId, value, min, max, step, int
     if (draft === null) {
       return;
     }
-    const parsed = parse(draft, min, max, integer);
+    const parsed = allowVariable && draft.trim().startsWith('$') ? draft.trim() : parse(draft, min, max, integer);
     setDraft(null);
     if (parsed !== null && parsed !== value) {
       onChange(parsed);
@@ -56,7 +70,7 @@ export function NumberField({ label, tooltip, testId, value, min, max, step, int
       <Input
         id={testId}
         data-testid={testId}
-        type="number"
+        type={allowVariable ? 'text' : 'number'}
         width={14}
         min={min}
         max={max}

@@ -1,4 +1,4 @@
-import { InlineField, InlineFieldRow, RadioButtonGroup, Select } from '@grafana/ui';
+import { InlineField, InlineFieldRow, InlineSwitch, RadioButtonGroup, Select } from '@grafana/ui';
 import React from 'react';
 
 import { withField } from '../../query';
@@ -39,6 +39,19 @@ export function PerformanceFields({ query, datasource, onChange }: QueryFieldsPr
             onChange={(groupBy) => onChange(withField(query, 'groupBy', groupBy))}
           />
         </InlineField>
+        <InlineField
+          label="Summary"
+          labelWidth={14}
+          tooltip="A table: one row per platform or campaign over the whole time range, with every metric"
+        >
+          <InlineSwitch
+            id="cc-query-summary"
+            data-testid="cc-query-summary"
+            aria-label="Summary"
+            value={query.summary ?? false}
+            onChange={(event) => onChange(withField(query, 'summary', event.currentTarget.checked || undefined))}
+          />
+        </InlineField>
       </InlineFieldRow>
       <InlineFieldRow>
         <ResourceSelect
@@ -63,11 +76,12 @@ export function PerformanceFields({ query, datasource, onChange }: QueryFieldsPr
         />
         <NumberField
           label="Max CPM"
-          tooltip="Keep only the platforms or campaigns whose cost per thousand impressions over the whole time range is at most this"
+          tooltip="Keep only the platforms or campaigns whose cost per thousand impressions over the whole time range is at most this (a number or a $variable)"
           testId="cc-query-max-cpm"
           min={0}
           step={0.01}
           placeholder="no cap"
+          allowVariable
           value={query.maxCpm}
           onChange={(maxCpm) => onChange(withField(query, 'maxCpm', maxCpm))}
         />
