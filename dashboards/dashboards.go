@@ -1,6 +1,6 @@
 // Package dashboards builds commandcenter's Grafana dashboards in Go with
-// grafana-foundation-sdk: the Command Center homebase and Collector health
-// (Performance comes next). Metric names come from exporter/metricnames and
+// grafana-foundation-sdk: the Command Center homebase, Performance and
+// Collector health. Metric names come from exporter/metricnames and
 // panel queries from the datasource's query model (grafana/pkg/querymodel),
 // so nothing is spelled twice. The generated JSON is committed beside this
 // file; a test fails when it differs from what the code builds
@@ -43,6 +43,7 @@ type Dashboard struct {
 func All() []Dashboard {
 	return []Dashboard{
 		{File: "commandcenter.json", Build: CommandCenter},
+		{File: "performance.json", Build: Performance},
 		{File: "collector-health.json", Build: CollectorHealth},
 	}
 }

@@ -135,11 +135,28 @@ func datasourceType(q map[string]any) string {
 func TestCommandcenterQueriesAreOfTheQueryModel(t *testing.T) {
 	n := 0
 	for file, db := range built(t) {
+		vars := map[string]bool{}
+		for _, v := range db.Templating.List {
+			vars[v.Name] = true
+		}
 		for _, q := range targets(t, db) {
 			if datasourceType(q) != querymodel.PluginID {
 				continue
 			}
 			n++
+			// A $variable must be one of the dashboard's; the frontend
+			// interpolates it (maxCpm into a number) before the backend
+			// reads the query.
+			for field, v := range q {
+				if s, ok := v.(string); ok && strings.HasPrefix(s, "$") {
+					if !vars[strings.Trim(s, "${}")] {
+						t.Errorf("%s: %s names %s, which is no variable of the dashboard", file, field, s)
+					}
+					if field == "maxCpm" {
+						delete(q, field)
+					}
+				}
+			}
 			raw, _ := json.Marshal(q)
 			var fields querymodel.Query
 			dec := json.NewDecoder(bytes.NewReader(raw))

@@ -20,6 +20,9 @@ type Query struct {
 	QueryType  string                `json:"queryType"`
 	Datasource *common.DataSourceRef `json:"datasource,omitempty"`
 	querymodel.Query
+	// MaxCPMVariable, when set, stands in the query for maxCpm: a template
+	// variable the frontend turns into a number.
+	MaxCPMVariable string `json:"maxCpm,omitempty"`
 }
 
 var _ variants.Dataquery = Query{}
@@ -70,6 +73,12 @@ var _ cog.Builder[variants.Dataquery] = (*QueryBuilder)(nil)
 // the commandcenter datasource variable.
 func NewQuery(queryType string, fields querymodel.Query) *QueryBuilder {
 	return &QueryBuilder{Query{QueryType: queryType, Datasource: commandcenterRef(), Query: fields}}
+}
+
+// MaxCPMVariable caps the CPM with a template variable ("$max_cpm").
+func (b *QueryBuilder) MaxCPMVariable(variable string) *QueryBuilder {
+	b.q.MaxCPMVariable = variable
+	return b
 }
 
 // RefID names the query within its panel.

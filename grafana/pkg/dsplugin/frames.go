@@ -365,23 +365,28 @@ func PerformanceSummaryFrame(r *apiv1.PerformanceResponse) *data.Frame {
 		costs[i], revenues[i] = row.Cost.Major(), row.Revenue.Major()
 		cpms[i], ctrs[i], rois[i] = row.CPM, row.CTR, row.ROI
 	}
-	ratio := func(name, display, unit string, values []*float64) *data.Field {
-		f := field(name, nil, display, unit, values)
+	ratio := func(name, unit string, values []*float64) *data.Field {
+		f := field(name, nil, querymodel.MetricDisplay[name], unit, values)
 		f.Config.NoValue = "no value"
 		return f
 	}
 	return table("performance",
 		field(r.GroupBy, nil, title(r.GroupBy), "", group),
 		field("currency", nil, "Currency", "", currency),
-		field(querymodel.Impressions, nil, "Impressions", unitShort, impressions),
-		field(querymodel.Views, nil, "Views", unitShort, views),
-		field(querymodel.Clicks, nil, "Clicks", unitShort, clicks),
-		field(querymodel.Cost, nil, "Cost", unitShort, costs),
-		field(querymodel.Revenue, nil, "Revenue", unitShort, revenues),
-		ratio(querymodel.CPM, "CPM", unitShort, cpms),
-		ratio(querymodel.CTR, "CTR", unitPercent, ctrs),
-		ratio(querymodel.ROI, "ROI", unitPercent, rois),
+		metric(querymodel.Impressions, impressions),
+		metric(querymodel.Views, views),
+		metric(querymodel.Clicks, clicks),
+		metric(querymodel.Cost, costs),
+		metric(querymodel.Revenue, revenues),
+		ratio(querymodel.CPM, unitShort, cpms),
+		ratio(querymodel.CTR, unitPercent, ctrs),
+		ratio(querymodel.ROI, unitPercent, rois),
 	)
+}
+
+// metric is a column of a performance summary.
+func metric[T int64 | float64](name string, values []T) *data.Field {
+	return field(name, nil, querymodel.MetricDisplay[name], unitShort, values)
 }
 
 func ptr[T any](v T) *T { return &v }

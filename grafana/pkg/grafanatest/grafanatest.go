@@ -12,7 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -22,7 +25,24 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+
+	"github.com/commandcenter/commandcenter/grafana/pkg/querymodel"
 )
+
+// Build compiles the commandcenter datasource's backend into dir, pure Go
+// as it ships, named as Grafana starts it on this machine, and returns its
+// path.
+func Build(dir string) (string, error) {
+	_, here, _, _ := runtime.Caller(0)
+	bin := filepath.Join(dir, "gpx_commandcenter_"+runtime.GOOS+"_"+runtime.GOARCH)
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = filepath.Dir(filepath.Dir(here)) // grafana/pkg
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the datasource plugin: %v\n%s", err, out)
+	}
+	return bin, nil
+}
 
 // Host is one running plugin process and its gRPC clients.
 type Host struct {
@@ -116,10 +136,10 @@ func (ds Datasource) PluginContext() backend.PluginContext {
 	raw, _ := json.Marshal(ds.JSONData)
 	return backend.PluginContext{
 		OrgID:    1,
-		PluginID: "commandcenter-commandcenter-datasource",
+		PluginID: querymodel.PluginID,
 		User:     &backend.User{Login: "admin", Name: "admin", Role: "Admin"},
 		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
-			ID: ds.ID, UID: ds.UID, Type: "commandcenter-commandcenter-datasource", Name: ds.UID,
+			ID: ds.ID, UID: ds.UID, Type: querymodel.PluginID, Name: ds.UID,
 			JSONData: raw, DecryptedSecureJSONData: ds.Secure, Updated: ds.Updated,
 		},
 		GrafanaConfig: backend.NewGrafanaCfg(map[string]string{}),

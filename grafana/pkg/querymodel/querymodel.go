@@ -67,6 +67,13 @@ const (
 // Metrics lists the performance metrics.
 var Metrics = []string{Impressions, Views, Clicks, Cost, Revenue, CPM, CTR, ROI}
 
+// MetricDisplay is each metric's display name: the column title of a
+// performance summary.
+var MetricDisplay = map[string]string{
+	Impressions: "Impressions", Views: "Views", Clicks: "Clicks", Cost: "Cost", Revenue: "Revenue",
+	CPM: "CPM", CTR: "CTR", ROI: "ROI",
+}
+
 // How a performance query splits its series.
 const (
 	GroupByPlatform = apiv1.GroupByPlatform
