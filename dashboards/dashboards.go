@@ -10,6 +10,8 @@ package dashboards
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
@@ -105,3 +107,49 @@ const (
 	halfWidth   = 12
 	fullWidth   = 24
 )
+
+// Export writes every dashboard into dir (made if missing), each file
+// whole or not at all (written aside, then renamed), and returns the
+// paths written.
+func Export(dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var written []string
+	for _, d := range All() {
+		db, err := d.Build()
+		if err != nil {
+			return written, fmt.Errorf("building %s: %w", d.File, err)
+		}
+		body, err := JSON(db)
+		if err != nil {
+			return written, err
+		}
+		path := filepath.Join(dir, d.File)
+		if err := writeFileAtomic(path, body); err != nil {
+			return written, err
+		}
+		written = append(written, path)
+	}
+	return written, nil
+}
+
+func writeFileAtomic(path string, body []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing left to remove
+	if _, err := tmp.Write(body); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return os.Rename(tmp.Name(), path)
+}

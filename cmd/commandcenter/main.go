@@ -26,14 +26,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	serve := registerServe(app)
 	tokens := registerTokens(app)
 	plugin := registerPlugin(app)
+	dashboardsCommand := registerDashboards(app, stdout)
 	app.Command("version", "Print version information.")
 	commands := map[string]func() error{
-		"serve":         serve.run,
-		"tokens create": tokens.create,
-		"tokens list":   tokens.list,
-		"tokens revoke": tokens.revoke,
-		"plugin":        plugin.run,
-		"version":       func() error { return printVersion(stdout) },
+		"serve":             serve.run,
+		"tokens create":     tokens.create,
+		"tokens list":       tokens.list,
+		"tokens revoke":     tokens.revoke,
+		"plugin":            plugin.run,
+		"dashboards export": dashboardsCommand.export,
+		"version":           func() error { return printVersion(stdout) },
 	}
 	if len(args) == 0 {
 		app.Usage(nil)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -194,6 +195,7 @@ func TestCommandsDispatch(t *testing.T) {
 		{"unknown flag is an error", []string{"serve", "--colour"}, 2, "", "unknown long flag '--colour'", false},
 		{"unknown log level is an error", []string{"serve", "--log-level", "verbose"}, 2, "", "enum value must be one of debug,info,warn,error, got 'verbose'", false},
 		{"tokens list of a database that is not there", []string{"tokens", "list", "--data-dir", "/nonexistent/typo"}, 1, "", "no database at /nonexistent/typo/commandcenter.db", false},
+		{"dashboards export into a file is an error", []string{"dashboards", "export", "/dev/null"}, 1, "", "not a directory", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -289,5 +291,31 @@ func TestDemoTokensSurviveARestart(t *testing.T) {
 	}
 	if code, body := second.Get(t, "/api/v1/stats", token); code != 200 {
 		t.Fatalf("the kept token: %d %s", code, body)
+	}
+}
+
+func TestDashboardsExportWritesTheCommittedJSON(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new", "folder")
+	out, err := exec.Command(binary, "dashboards", "export", dir).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := filepath.Glob(filepath.Join("..", "..", "dashboards", "*.json"))
+	if err != nil || len(committed) == 0 {
+		t.Fatalf("committed dashboards: %v %v", committed, err)
+	}
+	for _, file := range committed {
+		path := filepath.Join(dir, filepath.Base(file))
+		if !strings.Contains(string(out), path) {
+			t.Errorf("export did not print %s: %s", path, out)
+		}
+		got, err := os.ReadFile(path)
+		want, _ := os.ReadFile(file)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the committed %s (%v)", path, file, err)
+		}
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".*")); len(leftovers) > 0 {
+		t.Errorf("temporary files left behind: %v", leftovers)
 	}
 }
