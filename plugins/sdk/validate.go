@@ -63,6 +63,15 @@ func CheckTenant(path, t string) *Problem {
 	return &Problem{Path: path, Message: fmt.Sprintf("must be 1-64 letters, digits, '_', '.' or '-', got %q", t)}
 }
 
+// CheckKind returns the problem with event kind k at path, or nil when it
+// is a known kind or namespaced "x.<plugin>.<kind>".
+func CheckKind(path, k string) *Problem {
+	if knownKinds[k] || namespacedKind.MatchString(k) {
+		return nil
+	}
+	return &Problem{Path: path, Message: fmt.Sprintf("unknown kind %q (custom kinds must be namespaced \"x.<plugin>.<kind>\")", k)}
+}
+
 func toSet(xs []string) map[string]bool {
 	m := make(map[string]bool, len(xs))
 	for _, x := range xs {
@@ -170,8 +179,8 @@ func Validate(b *Batch) error {
 		p := fmt.Sprintf("events[%d]", i)
 		c.id(p+".key", e.Key)
 		c.tenant(p+".tenant", e.Tenant)
-		if !knownKinds[e.Kind] && !namespacedKind.MatchString(e.Kind) {
-			c.add(p+".kind", "unknown kind %q (custom kinds must be namespaced \"x.<plugin>.<kind>\")", e.Kind)
+		if pr := CheckKind(p+".kind", e.Kind); pr != nil {
+			c.add(pr.Path, "%s", pr.Message)
 		}
 		if e.Entity.Type != "" && !knownEntities[e.Entity.Type] {
 			c.add(p+".entity.type", "unknown entity type %q", e.Entity.Type)

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -156,6 +157,35 @@ func (c *Client) Plugins(ctx context.Context) (*PluginsResponse, error) {
 func (c *Client) WhoAmI(ctx context.Context) (*WhoAmI, error) {
 	var out WhoAmI
 	return &out, c.Do(ctx, http.MethodGet, PathWhoAmI, nil, nil, &out)
+}
+
+// Layouts lists the tenant's saved layouts.
+func (c *Client) Layouts(ctx context.Context) (*LayoutsResponse, error) {
+	var out LayoutsResponse
+	return &out, c.Do(ctx, http.MethodGet, PathLayouts, nil, nil, &out)
+}
+
+// Layout reads one layout.
+func (c *Client) Layout(ctx context.Context, id string) (*Layout, error) {
+	var out Layout
+	return &out, c.Do(ctx, http.MethodGet, PathLayouts+"/"+url.PathEscape(id), nil, nil, &out)
+}
+
+// PutLayout creates (Version 0) or replaces (the Version read) a layout
+// and returns it as stored, with its new version.
+func (c *Client) PutLayout(ctx context.Context, l Layout) (*Layout, error) {
+	body, err := json.Marshal(l)
+	if err != nil {
+		return nil, err
+	}
+	var out Layout
+	return &out, c.Do(ctx, http.MethodPut, PathLayouts+"/"+url.PathEscape(l.ID), nil, body, &out)
+}
+
+// DeleteLayout deletes a layout at the version read.
+func (c *Client) DeleteLayout(ctx context.Context, id string, version int64) error {
+	q := url.Values{"version": {strconv.FormatInt(version, 10)}}
+	return c.Do(ctx, http.MethodDelete, PathLayouts+"/"+url.PathEscape(id), q, nil, nil)
 }
 
 // Healthy asks /healthz whether the server is alive.

@@ -27,6 +27,7 @@ const (
 	PathPlugins     = "/api/v1/plugins"
 	PathStream      = "/api/v1/stream"
 	PathWhoAmI      = "/api/v1/whoami"
+	PathLayouts     = "/api/v1/layouts"
 	PathHealthz     = "/healthz"
 	PathReadyz      = "/readyz"
 )
@@ -49,6 +50,9 @@ const (
 	CodeDiskFull         = "disk_full"          // 503, with Retry-After
 	CodeTooManyStreams   = "too_many_streams"   // 429: a token's open streams, with Retry-After
 	CodeNotReady         = "not_ready"          // 503 from /readyz
+	CodeInvalidLayout    = "invalid_layout"     // 400 (shape) or 422 (content), details name each problem
+	CodeLayoutNotFound   = "layout_not_found"   // 404: no layout with that id for the token's tenant
+	CodeVersionConflict  = "version_conflict"   // 409: the layout changed since the version the request names
 	CodeInternal         = "internal"           // 500
 )
 
@@ -415,4 +419,100 @@ type Change struct {
 	Source string         `json:"source"`
 	Events map[string]int `json:"events"`
 	At     time.Time      `json:"at"`
+}
+
+// Layout is a saved homebase of one user or team of the token's tenant:
+// an ordered list of widgets placed on Grafana's 24-column grid, a default
+// time range and filters, and personal shortcuts. It renders as a Grafana
+// dashboard.
+type Layout struct {
+	// ID is chosen by the client: lower-case letters, digits and '-', at
+	// most 64; unique per tenant.
+	ID    string      `json:"id"`
+	Owner LayoutOwner `json:"owner"`
+	Name  string      `json:"name"`
+	// Default marks the owner's default layout (their home dashboard); at
+	// most one per owner, so setting it clears it on the owner's others.
+	Default   bool          `json:"default,omitempty"`
+	Widgets   []Widget      `json:"widgets"`
+	TimeRange LayoutRange   `json:"time_range"`
+	Filters   LayoutFilters `json:"filters,omitempty"`
+	Shortcuts []Shortcut    `json:"shortcuts,omitempty"`
+	// Version is the server's: a PUT names the version it read (0 for a
+	// new layout) and gets 409 version_conflict if it changed since.
+	Version   int64     `json:"version"`
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+}
+
+// Performance metrics a chart can show: the counts and money of
+// /api/v1/performance rows and their ratios.
+const (
+	MetricImpressions = "impressions"
+	MetricViews       = "views"
+	MetricClicks      = "clicks"
+	MetricCost        = "cost"
+	MetricRevenue     = "revenue"
+	MetricCPM         = "cpm"
+	MetricCTR         = "ctr"
+	MetricROI         = "roi"
+)
+
+// PerformanceMetrics lists the performance metrics.
+var PerformanceMetrics = []string{MetricImpressions, MetricViews, MetricClicks, MetricCost, MetricRevenue, MetricCPM, MetricCTR, MetricROI}
+
+// Layout owner kinds.
+const (
+	OwnerUser = "user"
+	OwnerTeam = "team"
+)
+
+// LayoutOwner is the user or team a layout belongs to (Grafana's login or
+// team name).
+type LayoutOwner struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+}
+
+// Widget is one panel of a layout: a kind from the catalog, its place on
+// the grid, and the options its kind takes.
+type Widget struct {
+	Kind  string `json:"kind"`
+	Title string `json:"title,omitempty"`
+	X     int    `json:"x"`
+	Y     int    `json:"y"`
+	W     int    `json:"w"`
+	H     int    `json:"h"`
+	// Performance charts: the metric, how series split, filters.
+	Metric   string   `json:"metric,omitempty"`
+	GroupBy  string   `json:"group_by,omitempty"`
+	Platform string   `json:"platform,omitempty"`
+	Campaign string   `json:"campaign,omitempty"`
+	MaxCPM   *float64 `json:"max_cpm,omitempty"`
+	// The activity feed: only these kinds.
+	Kinds []string `json:"kinds,omitempty"`
+}
+
+// LayoutRange is a default time range in Grafana's terms ("now-7d",
+// "now", or RFC 3339 times).
+type LayoutRange struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// LayoutFilters are a layout's default filters.
+type LayoutFilters struct {
+	Platform string   `json:"platform,omitempty"`
+	Campaign string   `json:"campaign,omitempty"`
+	MaxCPM   *float64 `json:"max_cpm,omitempty"`
+}
+
+// Shortcut is a personal link shown on the layout's dashboard.
+type Shortcut struct {
+	Title string `json:"title"`
+	URL   string `json:"url"`
+}
+
+// LayoutsResponse answers GET /api/v1/layouts: the tenant's layouts by id.
+type LayoutsResponse struct {
+	Layouts []Layout `json:"layouts"`
 }

@@ -238,7 +238,7 @@ func checkFilter(field, v string) error {
 
 func checkKinds(kinds []string) error {
 	for _, k := range kinds {
-		if !slices.Contains(sdk.Kinds, k) && !strings.HasPrefix(k, "x.") {
+		if sdk.CheckKind("kinds", k) != nil {
 			return badQueryf("unknown event kind %q (one of %s, or x.<plugin>.<kind>)", k, strings.Join(sdk.Kinds, ", "))
 		}
 	}

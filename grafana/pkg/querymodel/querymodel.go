@@ -54,18 +54,18 @@ type Query struct {
 
 // Performance metrics a query can chart.
 const (
-	Impressions = "impressions"
-	Views       = "views"
-	Clicks      = "clicks"
-	Cost        = "cost"
-	Revenue     = "revenue"
-	CPM         = "cpm"
-	CTR         = "ctr"
-	ROI         = "roi"
+	Impressions = apiv1.MetricImpressions
+	Views       = apiv1.MetricViews
+	Clicks      = apiv1.MetricClicks
+	Cost        = apiv1.MetricCost
+	Revenue     = apiv1.MetricRevenue
+	CPM         = apiv1.MetricCPM
+	CTR         = apiv1.MetricCTR
+	ROI         = apiv1.MetricROI
 )
 
 // Metrics lists the performance metrics.
-var Metrics = []string{Impressions, Views, Clicks, Cost, Revenue, CPM, CTR, ROI}
+var Metrics = apiv1.PerformanceMetrics
 
 // MetricDisplay is each metric's display name: the column title of a
 // performance summary.
