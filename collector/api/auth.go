@@ -38,7 +38,7 @@ func (s *Server) authenticated(scope string, h func(http.ResponseWriter, *http.R
 			return
 		}
 		if !tok.Allows(scope) {
-			if scope == store.ScopeIngest {
+			if r.URL.Path == apiv1.PathEvents {
 				s.Ingester.Reject("api", apiv1.CodeForbidden, errors.New("a "+tok.Scope+" token pushed a batch"))
 			}
 			refuse(http.StatusForbidden, apiv1.CodeForbidden, "this token's scope is "+tok.Scope+"; this call needs "+scope)

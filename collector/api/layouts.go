@@ -1,0 +1,161 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+	"github.com/commandcenter/commandcenter/collector/business"
+	"github.com/commandcenter/commandcenter/collector/store"
+	"github.com/commandcenter/commandcenter/plugins/sdk"
+)
+
+// maxLayoutBytes bounds a layout's body: 40 widgets and 20 shortcuts fit
+// many times over.
+const maxLayoutBytes = 256 << 10
+
+// getLayouts lists the token's tenant's layouts.
+func (s *Server) getLayouts(w http.ResponseWriter, r *http.Request, tok store.Token) {
+	stored, err := s.Store.Layouts(r.Context(), tok.Tenant)
+	if err != nil {
+		s.internal(w, r, fmt.Errorf("listing layouts: %w", err))
+		return
+	}
+	out := apiv1.LayoutsResponse{Layouts: []apiv1.Layout{}}
+	for _, st := range stored {
+		l, err := layoutFromStore(st)
+		if err != nil {
+			s.internal(w, r, fmt.Errorf("reading layout %s: %w", st.ID, err))
+			return
+		}
+		out.Layouts = append(out.Layouts, l)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// getLayout reads one layout of the token's tenant; another tenant's id
+// is as unknown as one that was never stored.
+func (s *Server) getLayout(w http.ResponseWriter, r *http.Request, tok store.Token) {
+	id := r.PathValue("id")
+	st, err := s.Store.Layout(r.Context(), tok.Tenant, id)
+	if errors.Is(err, store.ErrLayoutNotFound) {
+		writeError(w, http.StatusNotFound, apiv1.CodeLayoutNotFound, fmt.Sprintf("no layout %q", id), nil)
+		return
+	}
+	if err != nil {
+		s.internal(w, r, fmt.Errorf("reading layout: %w", err))
+		return
+	}
+	l, err := layoutFromStore(st)
+	if err != nil {
+		s.internal(w, r, fmt.Errorf("reading layout %s: %w", id, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, l)
+}
+
+// putLayout creates or replaces a layout: the whole body is checked
+// first, every problem named, and nothing is stored unless all is well
+// and the version read is still the layout's.
+func (s *Server) putLayout(w http.ResponseWriter, r *http.Request, tok store.Token) {
+	id := r.PathValue("id")
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxLayoutBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, apiv1.CodeBodyTooLarge, fmt.Sprintf("a layout is at most %d bytes", maxLayoutBytes), nil)
+			return
+		}
+		writeError(w, http.StatusBadRequest, apiv1.CodeBadBody, "reading body: "+err.Error(), nil)
+		return
+	}
+	if p := checkJSON(body); p != nil {
+		writeError(w, http.StatusBadRequest, apiv1.CodeMalformedJSON, p.Path+": "+p.Message, []sdk.Problem{*p})
+		return
+	}
+	var l apiv1.Layout
+	if problems := sdk.DecodeStrict(body, &l); len(problems) > 0 {
+		writeError(w, http.StatusBadRequest, apiv1.CodeInvalidLayout, problemsMessage(problems), problems)
+		return
+	}
+	switch {
+	case l.ID == "":
+		l.ID = id
+	case l.ID != id:
+		p := sdk.Problem{Path: "id", Message: fmt.Sprintf("the body's id %q is not the path's %q", l.ID, id)}
+		writeError(w, http.StatusBadRequest, apiv1.CodeInvalidLayout, p.Path+": "+p.Message, []sdk.Problem{p})
+		return
+	}
+	if verr := business.ValidateLayout(l); verr != nil {
+		writeError(w, http.StatusUnprocessableEntity, apiv1.CodeInvalidLayout, problemsMessage(verr.Problems), verr.Problems)
+		return
+	}
+	read := l.Version
+	l.Version, l.UpdatedAt = 0, time.Time{} // the store's columns say these
+	stored, err := json.Marshal(l)
+	if err != nil {
+		s.internal(w, r, fmt.Errorf("encoding layout: %w", err))
+		return
+	}
+	st, err := s.Store.PutLayout(r.Context(), store.StoredLayout{Tenant: tok.Tenant, ID: l.ID, OwnerKind: l.Owner.Kind,
+		Owner: l.Owner.Name, Default: l.Default, Body: stored}, read)
+	if err != nil {
+		s.writeLayoutStoreError(w, r, err)
+		return
+	}
+	out, err := layoutFromStore(st)
+	if err != nil {
+		s.internal(w, r, fmt.Errorf("reading layout back: %w", err))
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// deleteLayout deletes a layout at ?version=, the version read.
+func (s *Server) deleteLayout(w http.ResponseWriter, r *http.Request, tok store.Token) {
+	id := r.PathValue("id")
+	read, err := strconv.ParseInt(r.URL.Query().Get("version"), 10, 64)
+	if err != nil || read < 1 {
+		writeError(w, http.StatusBadRequest, apiv1.CodeInvalidParameter, "version: the version read (at least 1) is required, got "+strconv.Quote(r.URL.Query().Get("version")), nil)
+		return
+	}
+	if err := s.Store.DeleteLayout(r.Context(), tok.Tenant, id, read); err != nil {
+		s.writeLayoutStoreError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) writeLayoutStoreError(w http.ResponseWriter, r *http.Request, err error) {
+	var conflict *store.LayoutConflictError
+	switch {
+	case errors.As(err, &conflict):
+		writeError(w, http.StatusConflict, apiv1.CodeVersionConflict, conflict.Error(), nil)
+	case errors.Is(err, store.ErrLayoutNotFound):
+		writeError(w, http.StatusNotFound, apiv1.CodeLayoutNotFound, "no such layout", nil)
+	case errors.Is(err, store.ErrLocked), errors.Is(err, store.ErrDiskFull):
+		writeStoreError(w, err)
+	default:
+		s.internal(w, r, fmt.Errorf("storing layout: %w", err))
+	}
+}
+
+// layoutFromStore is a stored layout as the API answers it: the body,
+// with the store's columns (default, version, time) over it.
+func layoutFromStore(st store.StoredLayout) (apiv1.Layout, error) {
+	var l apiv1.Layout
+	if err := json.Unmarshal(st.Body, &l); err != nil {
+		return l, err
+	}
+	l.ID, l.Default, l.Version, l.UpdatedAt = st.ID, st.Default, st.Version, st.UpdatedAt
+	return l, nil
+}
+
+func problemsMessage(problems []sdk.Problem) string {
+	return fmt.Sprintf("%d problem(s), first: %s: %s", len(problems), problems[0].Path, problems[0].Message)
+}
