@@ -54,39 +54,54 @@ func CommandCenter() (dashboard.Dashboard, error) {
 			Span(fullWidth).
 			WithTarget(NewQuery(qm.Performance, qm.Query{Metric: qm.Views, GroupBy: qm.GroupByPlatform}).RefID("A"))).
 		WithRow(dashboard.NewRowBuilder("Needs action")).
-		WithPanel(table.NewPanelBuilder().
-			Title("Worklist").
-			Description("Deadlines, the review queue, expiring contracts and scraper problems, most urgent first").
-			Datasource(*commandcenterRef()).
-			Height(2 * chartHeight).
-			Span(halfWidth).
-			WithTarget(NewQuery(qm.Worklist, qm.Query{}).RefID("A"))).
-		WithPanel(table.NewPanelBuilder().
-			Title("Activity").
-			Description("The newest events, live").
-			Datasource(*commandcenterRef()).
-			Height(2 * chartHeight).
-			Span(halfWidth).
-			WithTarget(NewQuery(qm.Activity, qm.Query{Limit: 50, Live: true}).RefID("A"))).
-		WithPanel(dashboard.NewPanelBuilder().
-			Type("alertlist").
-			Title("Firing alerts").
-			Description("Prometheus alerts about this tenant that are firing or pending").
-			Height(chartHeight).
-			Span(fullWidth).
-			Options(map[string]any{
-				"viewMode":                 "list",
-				"groupMode":                "default",
-				"groupBy":                  []string{},
-				"maxItems":                 20,
-				"sortOrder":                1,
-				"dashboardAlerts":          false,
-				"alertName":                "",
-				"alertInstanceLabelFilter": `{tenant="${` + TenantVar + `}"}`,
-				"datasource":               "${" + PrometheusVar + "}",
-				"stateFilter":              map[string]bool{"firing": true, "pending": true, "error": true, "noData": false, "normal": false},
-			})).
+		WithPanel(worklistTable(halfWidth, 2*chartHeight)).
+		WithPanel(activityTable(nil, halfWidth, 2*chartHeight)).
+		WithPanel(alertList(fullWidth, chartHeight)).
 		Build()
+}
+
+// worklistTable is what needs action, most urgent first.
+func worklistTable(width, height uint32) cog.Builder[dashboard.Panel] {
+	return table.NewPanelBuilder().
+		Title("Worklist").
+		Description("Deadlines, the review queue, expiring contracts and scraper problems, most urgent first").
+		Datasource(*commandcenterRef()).
+		Height(height).
+		Span(width).
+		WithTarget(NewQuery(qm.Worklist, qm.Query{}).RefID("A"))
+}
+
+// activityTable is the live feed, of some kinds or all.
+func activityTable(kinds []string, width, height uint32) cog.Builder[dashboard.Panel] {
+	return table.NewPanelBuilder().
+		Title("Activity").
+		Description("The newest events, live").
+		Datasource(*commandcenterRef()).
+		Height(height).
+		Span(width).
+		WithTarget(NewQuery(qm.Activity, qm.Query{Kinds: kinds, Limit: 50, Live: true}).RefID("A"))
+}
+
+// alertList is Grafana's alert list of the tenant's Prometheus alerts.
+func alertList(width, height uint32) cog.Builder[dashboard.Panel] {
+	return dashboard.NewPanelBuilder().
+		Type("alertlist").
+		Title("Firing alerts").
+		Description("Prometheus alerts about this tenant that are firing or pending").
+		Height(height).
+		Span(width).
+		Options(map[string]any{
+			"viewMode":                 "list",
+			"groupMode":                "default",
+			"groupBy":                  []string{},
+			"maxItems":                 20,
+			"sortOrder":                1,
+			"dashboardAlerts":          false,
+			"alertName":                "",
+			"alertInstanceLabelFilter": `{tenant="${` + TenantVar + `}"}`,
+			"datasource":               "${" + PrometheusVar + "}",
+			"stateFilter":              map[string]bool{"firing": true, "pending": true, "error": true, "noData": false, "normal": false},
+		})
 }
 
 // statCard is a stat panel of one field of the live stats query: one

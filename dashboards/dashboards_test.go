@@ -19,6 +19,8 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"gopkg.in/yaml.v3"
 
+	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+	"github.com/commandcenter/commandcenter/collector/business"
 	"github.com/commandcenter/commandcenter/grafana/pkg/querymodel"
 )
 
@@ -359,5 +361,64 @@ func readYAML(t *testing.T, file string, v any) {
 	}
 	if err := yaml.Unmarshal(raw, v); err != nil {
 		t.Fatalf("%s: %v", file, err)
+	}
+}
+
+// everyWidget is a valid layout with every widget of the catalog, placed
+// in the order of the catalog, not of the grid.
+func everyWidget() apiv1.Layout {
+	cap := 40.0
+	l := apiv1.Layout{ID: "every-widget", Owner: apiv1.LayoutOwner{Kind: apiv1.OwnerTeam, Name: "ops"}, Name: "Every widget",
+		TimeRange: apiv1.LayoutRange{From: "now-14d", To: "now"},
+		Filters:   apiv1.LayoutFilters{Platform: "tiktok", MaxCPM: &cap},
+		Shortcuts: []apiv1.Shortcut{{Title: "Performance", URL: "/d/" + PerformanceUID}}}
+	for i, kind := range business.Widgets {
+		w := apiv1.Widget{Kind: kind, X: (i % 4) * 6, Y: 100 - (i/4)*8, W: 6, H: 8}
+		switch kind {
+		case business.WidgetPerformanceChart:
+			w.Metric, w.GroupBy = apiv1.MetricCPM, apiv1.GroupByCampaign
+		case business.WidgetPerformanceSummary:
+			w.GroupBy = apiv1.GroupByPlatform
+		case business.WidgetActivity:
+			w.Kinds = []string{"payment.paid"}
+		}
+		l.Widgets = append(l.Widgets, w)
+	}
+	return l
+}
+
+func TestLayoutsRenderEveryWidgetWhereItWasPlaced(t *testing.T) {
+	l := everyWidget()
+	if err := business.ValidateLayout(l); err != nil {
+		t.Fatal(err)
+	}
+	db, err := RenderLayout("acme", l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *db.Uid != LayoutUID("acme", l.ID) || LayoutUID("acme", l.ID) == LayoutUID("globex", l.ID) || len(*db.Uid) > 40 {
+		t.Errorf("uid %q", *db.Uid)
+	}
+	ps := panels(t, db)
+	if len(ps) != len(l.Widgets) {
+		t.Fatalf("%d panels for %d widgets", len(ps), len(l.Widgets))
+	}
+	at := map[[2]float64]bool{}
+	for _, p := range ps {
+		g := p["gridPos"].(map[string]any)
+		at[[2]float64{g["x"].(float64), g["y"].(float64)}] = true
+	}
+	for _, w := range l.Widgets {
+		if !at[[2]float64{float64(w.X), float64(w.Y)}] {
+			t.Errorf("no panel at the place of %s (x=%d y=%d)", w.Kind, w.X, w.Y)
+		}
+	}
+	if len(db.Links) != 2 || db.Links[1].Url == nil || *db.Links[1].Url != l.Shortcuts[0].URL {
+		t.Errorf("links %+v", db.Links)
+	}
+	bad := l
+	bad.Widgets = append(slices.Clone(l.Widgets), apiv1.Widget{Kind: "horoscope", W: 1, H: 1, Y: 999})
+	if _, err := RenderLayout("acme", bad); err == nil {
+		t.Error("an invalid layout rendered")
 	}
 }

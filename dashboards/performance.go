@@ -39,7 +39,7 @@ func Performance() (dashboard.Dashboard, error) {
 		WithPanel(rangeTotal("Impressions", qm.Impressions)).
 		WithPanel(rangeTotal("Views", qm.Views)).
 		WithPanel(rangeTotal("Clicks", qm.Clicks)).
-		WithPanel(summaryTable("By platform", "Every metric by platform over the range", qm.GroupByPlatform, "", false, fullWidth))
+		WithPanel(summaryTable("By platform", "Every metric by platform over the range", filtered(qm.Query{GroupBy: qm.GroupByPlatform, Summary: true}), "", false, fullWidth))
 	for _, group := range []struct {
 		row, by string
 		metrics []string
@@ -49,12 +49,13 @@ func Performance() (dashboard.Dashboard, error) {
 	} {
 		b = b.WithRow(dashboard.NewRowBuilder(group.row))
 		for _, metric := range group.metrics {
-			b = b.WithPanel(performanceChart(metric, group.by))
+			b = b.WithPanel(performanceChart(qm.MetricDisplay[metric]+" by "+group.by, filtered(qm.Query{Metric: metric, GroupBy: group.by})))
 		}
 	}
+	byCampaign := filtered(qm.Query{GroupBy: qm.GroupByCampaign, Summary: true})
 	return b.WithRow(dashboard.NewRowBuilder("Campaigns by CPM")).
-		WithPanel(summaryTable("Cheapest campaigns by CPM", "Lowest CPM over the range first", qm.GroupByCampaign, qm.CPM, false, halfWidth)).
-		WithPanel(summaryTable("Dearest campaigns by CPM", "Highest CPM over the range first", qm.GroupByCampaign, qm.CPM, true, halfWidth)).
+		WithPanel(summaryTable("Cheapest campaigns by CPM", "Lowest CPM over the range first", byCampaign, qm.CPM, false, halfWidth)).
+		WithPanel(summaryTable("Dearest campaigns by CPM", "Highest CPM over the range first", byCampaign, qm.CPM, true, halfWidth)).
 		Build()
 }
 
@@ -76,27 +77,27 @@ func filtered(fields qm.Query) *QueryBuilder {
 }
 
 // performanceChart is one metric over time, a series per group.
-func performanceChart(metric, groupBy string) cog.Builder[dashboard.Panel] {
+func performanceChart(title string, query *QueryBuilder) cog.Builder[dashboard.Panel] {
 	return timeseries.NewPanelBuilder().
-		Title(qm.MetricDisplay[metric] + " by " + groupBy).
+		Title(title).
 		Datasource(*commandcenterRef()).
 		Height(chartHeight).
 		Span(halfWidth).
 		// A day without a value is a gap, not 0.
 		SpanNulls(common.BoolOrFloat64{Bool: cog.ToPtr(false)}).
-		WithTarget(filtered(qm.Query{Metric: metric, GroupBy: groupBy}))
+		WithTarget(query)
 }
 
-// summaryTable is every metric per group over the range, sorted by a
-// metric when sortBy is set.
-func summaryTable(title, description, groupBy, sortBy string, desc bool, width uint32) cog.Builder[dashboard.Panel] {
+// summaryTable is every metric per group over the range (a summary
+// query), sorted by a metric when sortBy is set.
+func summaryTable(title, description string, query *QueryBuilder, sortBy string, desc bool, width uint32) cog.Builder[dashboard.Panel] {
 	t := table.NewPanelBuilder().
 		Title(title).
 		Description(description).
 		Datasource(*commandcenterRef()).
 		Height(2 * chartHeight).
 		Span(width).
-		WithTarget(filtered(qm.Query{GroupBy: groupBy, Summary: true}))
+		WithTarget(query)
 	if sortBy != "" {
 		t = t.SortBy([]cog.Builder[common.TableSortByFieldState]{
 			common.NewTableSortByFieldStateBuilder().DisplayName(qm.MetricDisplay[sortBy]).Desc(desc),

@@ -70,7 +70,8 @@ func asTheFrontendSends(t *testing.T, q map[string]any) grafanatest.Query {
 }
 
 // TestEveryQueryAnswers feeds every commandcenter query of every dashboard
-// (panels, annotations, variables) through the real plugin backend, over
+// and of a rendered layout with every widget (panels, annotations,
+// variables) through the real plugin backend, over
 // gRPC as Grafana does, against a real serve seeded with the datasource
 // tests' data set: each must answer frames, and no error.
 func TestEveryQueryAnswers(t *testing.T) {
@@ -104,7 +105,12 @@ func TestEveryQueryAnswers(t *testing.T) {
 		Secure: map[string]string{"apiToken": tokens["read"]}, Updated: time.Unix(1, 0)}
 
 	asked := 0
-	for _, d := range dashboards.All() {
+	all := dashboards.All()
+	// A rendered layout with every widget of the catalog, too.
+	all = append(all, dashboards.Dashboard{File: "layout every-widget", Build: func() (dashboard.Dashboard, error) {
+		return dashboards.RenderLayout("acme", dashboards.EveryWidget())
+	}})
+	for _, d := range all {
 		db, err := d.Build()
 		if err != nil {
 			t.Fatal(err)

@@ -25,6 +25,7 @@ import (
 	"github.com/commandcenter/commandcenter/collector/business"
 	"github.com/commandcenter/commandcenter/collector/config"
 	"github.com/commandcenter/commandcenter/collector/store"
+	"github.com/commandcenter/commandcenter/dashboards"
 	"github.com/commandcenter/commandcenter/exporter"
 	"github.com/commandcenter/commandcenter/plugins/demo"
 )
@@ -111,6 +112,7 @@ func (c *serveCmd) run() error {
 	apiServer := &api.Server{
 		Store: st, Reports: reports, Ingester: ingester, Plugins: host, Logger: logger,
 		MaxBodyBytes: cfg.API.MaxBodyBytes,
+		RenderLayout: dashboards.RenderLayoutJSON,
 		Ready: func() error {
 			if err := st.Ping(context.Background()); err != nil {
 				return fmt.Errorf("database: %w", err)

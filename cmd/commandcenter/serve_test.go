@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -16,6 +17,9 @@ import (
 	"time"
 
 	"github.com/commandcenter/commandcenter/cmd/commandcenter/servetest"
+	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+	"github.com/commandcenter/commandcenter/collector/business"
+	"github.com/commandcenter/commandcenter/dashboards"
 )
 
 // binary is commandcenter built once for every test here: serve runs its
@@ -317,5 +321,54 @@ func TestDashboardsExportWritesTheCommittedJSON(t *testing.T) {
 	}
 	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".*")); len(leftovers) > 0 {
 		t.Errorf("temporary files left behind: %v", leftovers)
+	}
+}
+
+func TestServeRendersSavedLayoutsAsDashboards(t *testing.T) {
+	dataDir := t.TempDir()
+	tokens := map[string]string{}
+	for _, key := range []string{"acme/ingest", "globex/read"} {
+		tenant, scope, _ := strings.Cut(key, "/")
+		out, err := exec.Command(binary, "tokens", "create", "--data-dir", dataDir, "--tenant", tenant, "--scope", scope).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[key] = strings.TrimSpace(string(out))
+	}
+	s := startServe(t, "--data-dir", dataDir)
+	client := func(key string) *apiv1.Client {
+		c, err := apiv1.New(apiv1.Config{URL: s.Base, Token: tokens[key]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	layout := apiv1.Layout{ID: "ops-home", Owner: apiv1.LayoutOwner{Kind: apiv1.OwnerTeam, Name: "ops"}, Name: "Ops",
+		TimeRange: apiv1.LayoutRange{From: "now-7d", To: "now"},
+		Widgets: []apiv1.Widget{
+			{Kind: business.WidgetWorklist, X: 0, Y: 0, W: 12, H: 10},
+			{Kind: business.WidgetPerformanceChart, X: 12, Y: 0, W: 12, H: 10, Metric: apiv1.MetricROI, GroupBy: apiv1.GroupByCampaign},
+		}}
+	acme := client("acme/ingest")
+	if _, err := acme.PutLayout(context.Background(), layout); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := acme.LayoutDashboard(context.Background(), "ops-home")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var db struct {
+		UID    string           `json:"uid"`
+		Title  string           `json:"title"`
+		Panels []map[string]any `json:"panels"`
+	}
+	if err := json.Unmarshal(raw, &db); err != nil {
+		t.Fatal(err)
+	}
+	if db.UID != dashboards.LayoutUID("acme", "ops-home") || db.Title != "Ops" || len(db.Panels) != len(layout.Widgets) {
+		t.Errorf("rendered %s", raw)
+	}
+	if _, err := client("globex/read").LayoutDashboard(context.Background(), "ops-home"); !apiv1.IsCode(err, apiv1.CodeLayoutNotFound) {
+		t.Errorf("globex rendered acme's layout: %v", err)
 	}
 }

@@ -44,6 +44,9 @@ type Server struct {
 	// Heartbeat is the interval of keep-alive comments on /stream; 0 means
 	// DefaultHeartbeat.
 	Heartbeat time.Duration
+	// RenderLayout renders a tenant's layout as Grafana dashboard JSON
+	// (dashboards.RenderLayoutJSON, wired by serve); nil answers 501.
+	RenderLayout func(tenant string, l apiv1.Layout) ([]byte, error)
 
 	shutdown shutdown
 	streams  streamCount
@@ -93,6 +96,7 @@ func (s *Server) Routes(reg prometheus.Registerer) http.Handler {
 	api("GET", apiv1.PathLayouts+"/{id}", store.ScopeRead, s.getLayout)
 	api("PUT", apiv1.PathLayouts+"/{id}", store.ScopeIngest, s.putLayout)
 	api("DELETE", apiv1.PathLayouts+"/{id}", store.ScopeIngest, s.deleteLayout)
+	api("GET", apiv1.PathLayouts+"/{id}/dashboard", store.ScopeRead, s.getLayoutDashboard)
 	handle("GET "+apiv1.PathHealthz, apiv1.PathHealthz, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, apiv1.Health{Status: "ok"})
 	}))

@@ -38,25 +38,53 @@ func (s *Server) getLayouts(w http.ResponseWriter, r *http.Request, tok store.To
 	writeJSON(w, http.StatusOK, out)
 }
 
-// getLayout reads one layout of the token's tenant; another tenant's id
-// is as unknown as one that was never stored.
+// getLayout reads one layout of the token's tenant.
 func (s *Server) getLayout(w http.ResponseWriter, r *http.Request, tok store.Token) {
+	if l, ok := s.tenantLayout(w, r, tok); ok {
+		writeJSON(w, http.StatusOK, l)
+	}
+}
+
+// getLayoutDashboard renders one layout of the token's tenant as the
+// Grafana dashboard JSON that layouts sync pushes.
+func (s *Server) getLayoutDashboard(w http.ResponseWriter, r *http.Request, tok store.Token) {
+	if s.RenderLayout == nil {
+		writeError(w, http.StatusNotImplemented, apiv1.CodeInternal, "this server does not render layouts", nil)
+		return
+	}
+	l, ok := s.tenantLayout(w, r, tok)
+	if !ok {
+		return
+	}
+	body, err := s.RenderLayout(tok.Tenant, l)
+	if err != nil {
+		s.internal(w, r, fmt.Errorf("rendering layout %s: %w", l.ID, err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(body)
+}
+
+// tenantLayout reads the layout of the path's id for the token's tenant,
+// or answers why not; another tenant's id is as unknown as one never
+// stored.
+func (s *Server) tenantLayout(w http.ResponseWriter, r *http.Request, tok store.Token) (apiv1.Layout, bool) {
 	id := r.PathValue("id")
 	st, err := s.Store.Layout(r.Context(), tok.Tenant, id)
 	if errors.Is(err, store.ErrLayoutNotFound) {
 		writeError(w, http.StatusNotFound, apiv1.CodeLayoutNotFound, fmt.Sprintf("no layout %q", id), nil)
-		return
+		return apiv1.Layout{}, false
 	}
 	if err != nil {
 		s.internal(w, r, fmt.Errorf("reading layout: %w", err))
-		return
+		return apiv1.Layout{}, false
 	}
 	l, err := layoutFromStore(st)
 	if err != nil {
 		s.internal(w, r, fmt.Errorf("reading layout %s: %w", id, err))
-		return
+		return apiv1.Layout{}, false
 	}
-	writeJSON(w, http.StatusOK, l)
+	return l, true
 }
 
 // putLayout creates or replaces a layout: the whole body is checked

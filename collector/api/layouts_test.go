@@ -78,6 +78,11 @@ func TestLayoutsAreVersionedAndTenantIsolated(t *testing.T) {
 		t.Errorf("globex's PUT changed acme's layout: %+v", now)
 	}
 
+	// The tests' server has no renderer: it says so rather than failing.
+	if _, err := acmeRead.LayoutDashboard(ctx, "ana-home"); status(t, err) != http.StatusNotImplemented {
+		t.Errorf("rendering without a renderer: %v", err)
+	}
+
 	// A read token cannot write.
 	if _, err := acmeRead.PutLayout(ctx, homeLayout("mine")); status(t, err) != http.StatusForbidden {
 		t.Errorf("a read token wrote: %v", err)

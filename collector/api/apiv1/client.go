@@ -171,6 +171,12 @@ func (c *Client) Layout(ctx context.Context, id string) (*Layout, error) {
 	return &out, c.Do(ctx, http.MethodGet, PathLayouts+"/"+url.PathEscape(id), nil, nil, &out)
 }
 
+// LayoutDashboard is a layout rendered as Grafana dashboard JSON.
+func (c *Client) LayoutDashboard(ctx context.Context, id string) (json.RawMessage, error) {
+	var out json.RawMessage
+	return out, c.Do(ctx, http.MethodGet, PathLayouts+"/"+url.PathEscape(id)+"/dashboard", nil, nil, &out)
+}
+
 // PutLayout creates (Version 0) or replaces (the Version read) a layout
 // and returns it as stored, with its new version.
 func (c *Client) PutLayout(ctx context.Context, l Layout) (*Layout, error) {
