@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 
 	"github.com/alecthomas/kingpin/v2"
 
 	"github.com/commandcenter/commandcenter/collector/config"
+	"github.com/commandcenter/commandcenter/collector/store"
 	"github.com/commandcenter/commandcenter/plugins/builtin"
 )
 
@@ -41,4 +46,27 @@ func newLogger(level string) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// withStore opens the configured database for one command. Only a
+// command that may make a new one (tokens create, before serve first ran)
+// passes mayCreate: for the others a database that is not there is a
+// mistyped --data-dir.
+func (f *configFlags) withStore(mayCreate bool, fn func(context.Context, *store.Store) error) error {
+	cfg, err := f.load()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(cfg.DatabasePath()); errors.Is(err, fs.ErrNotExist) {
+		if !mayCreate {
+			return fmt.Errorf("no database at %s (is --data-dir or the config's data_dir right?)", cfg.DatabasePath())
+		}
+		fmt.Fprintf(os.Stderr, "No database at %s yet: creating it.\n", cfg.DatabasePath())
+	}
+	st, err := store.Open(cfg.DatabasePath(), store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(context.Background(), st)
 }

@@ -27,6 +27,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	tokens := registerTokens(app)
 	plugin := registerPlugin(app)
 	dashboardsCommand := registerDashboards(app, stdout)
+	layouts := registerLayouts(app, stdout)
 	app.Command("version", "Print version information.")
 	commands := map[string]func() error{
 		"serve":             serve.run,
@@ -35,6 +36,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"tokens revoke":     tokens.revoke,
 		"plugin":            plugin.run,
 		"dashboards export": dashboardsCommand.export,
+		"layouts sync":      layouts.sync,
 		"version":           func() error { return printVersion(stdout) },
 	}
 	if len(args) == 0 {

@@ -20,6 +20,7 @@ import (
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
 	"github.com/commandcenter/commandcenter/collector/business"
 	"github.com/commandcenter/commandcenter/dashboards"
+	"github.com/commandcenter/commandcenter/dashboards/grafanasync/grafanafake"
 )
 
 // binary is commandcenter built once for every test here: serve runs its
@@ -370,5 +371,64 @@ func TestServeRendersSavedLayoutsAsDashboards(t *testing.T) {
 	}
 	if _, err := client("globex/read").LayoutDashboard(context.Background(), "ops-home"); !apiv1.IsCode(err, apiv1.CodeLayoutNotFound) {
 		t.Errorf("globex rendered acme's layout: %v", err)
+	}
+}
+
+func TestLayoutsSyncPushesToGrafana(t *testing.T) {
+	dataDir := t.TempDir()
+	out, err := exec.Command(binary, "tokens", "create", "--data-dir", dataDir, "--tenant", "acme", "--scope", "ingest").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, "--data-dir", dataDir)
+	acme, err := apiv1.New(apiv1.Config{URL: s.Base, Token: strings.TrimSpace(string(out))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	layout := apiv1.Layout{ID: "ops-home", Owner: apiv1.LayoutOwner{Kind: apiv1.OwnerTeam, Name: "ops"}, Name: "Ops", Default: true,
+		TimeRange: apiv1.LayoutRange{From: "now-7d", To: "now"},
+		Widgets:   []apiv1.Widget{{Kind: business.WidgetAlerts, W: 24, H: 8}}}
+	if _, err := acme.PutLayout(context.Background(), layout); err != nil {
+		t.Fatal(err)
+	}
+	g := grafanafake.Start("sa-secret", "admin")
+	defer g.Close()
+	g.Teams["ops"] = 4
+	sync := func(token string, args ...string) (string, int) {
+		cmd := exec.Command(binary, append([]string{"layouts", "sync", "--data-dir", dataDir, "--grafana-url", g.URL,
+			"--grafana-token-env", "CC_TEST_GRAFANA_TOKEN"}, args...)...)
+		cmd.Env = append(os.Environ(), "CC_TEST_GRAFANA_TOKEN="+token)
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), code
+	}
+	if out, code := sync("sa-secret", "--dry-run"); code != 0 || !strings.Contains(out, "acme/ops-home would be created") {
+		t.Fatalf("dry run (%d):\n%s", code, out)
+	}
+	g.Lock()
+	writes := g.Writes
+	g.Unlock()
+	if writes != 0 {
+		t.Fatalf("the dry run wrote %d times", writes)
+	}
+	if out, code := sync("sa-secret"); code != 0 || !strings.Contains(out, "1 created") || !strings.Contains(out, "1 home dashboards set") {
+		t.Fatalf("sync (%d):\n%s", code, out)
+	}
+	g.Lock()
+	home := g.HomeByTeam[4]
+	g.Unlock()
+	if home != dashboards.LayoutUID("acme", "ops-home") {
+		t.Errorf("team home %q", home)
+	}
+	if out, code := sync("wrong"); code != 1 || !strings.Contains(out, "Grafana refused the token") {
+		t.Errorf("a wrong token (%d):\n%s", code, out)
+	}
+	if out, code := sync(""); code != 1 || !strings.Contains(out, "no Grafana token") {
+		t.Errorf("no token (%d):\n%s", code, out)
 	}
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"text/tabwriter"
 	"time"
@@ -40,30 +38,8 @@ func registerTokens(app *kingpin.Application) *tokensCmd {
 	return c
 }
 
-// withStore opens the configured database for one tokens command. Only
-// create may make a new one (before serve first ran): a list or revoke of a
-// database that is not there is a mistyped --data-dir.
-func (c *tokensCmd) withStore(mayCreate bool, fn func(context.Context, *store.Store) error) error {
-	cfg, err := c.config.load()
-	if err != nil {
-		return err
-	}
-	if _, err := os.Stat(cfg.DatabasePath()); errors.Is(err, fs.ErrNotExist) {
-		if !mayCreate {
-			return fmt.Errorf("no database at %s (is --data-dir or the config's data_dir right?)", cfg.DatabasePath())
-		}
-		fmt.Fprintf(os.Stderr, "No database at %s yet: creating it.\n", cfg.DatabasePath())
-	}
-	st, err := store.Open(cfg.DatabasePath(), store.Options{})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return fn(context.Background(), st)
-}
-
 func (c *tokensCmd) create() error {
-	return c.withStore(true, func(ctx context.Context, st *store.Store) error {
+	return c.config.withStore(true, func(ctx context.Context, st *store.Store) error {
 		tok, secret, err := st.CreateToken(ctx, c.tenant, c.scope, c.description, c.expires)
 		if err != nil {
 			return err
@@ -78,7 +54,7 @@ func (c *tokensCmd) create() error {
 }
 
 func (c *tokensCmd) list() error {
-	return c.withStore(false, func(ctx context.Context, st *store.Store) error {
+	return c.config.withStore(false, func(ctx context.Context, st *store.Store) error {
 		tokens, err := st.Tokens(ctx)
 		if err != nil {
 			return err
@@ -97,7 +73,7 @@ func (c *tokensCmd) list() error {
 }
 
 func (c *tokensCmd) revoke() error {
-	return c.withStore(false, func(ctx context.Context, st *store.Store) error {
+	return c.config.withStore(false, func(ctx context.Context, st *store.Store) error {
 		if err := st.RevokeToken(ctx, c.id); err != nil {
 			return err
 		}

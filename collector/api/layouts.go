@@ -1,13 +1,11 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
 	"github.com/commandcenter/commandcenter/collector/business"
@@ -28,7 +26,7 @@ func (s *Server) getLayouts(w http.ResponseWriter, r *http.Request, tok store.To
 	}
 	out := apiv1.LayoutsResponse{Layouts: []apiv1.Layout{}}
 	for _, st := range stored {
-		l, err := layoutFromStore(st)
+		l, err := business.LayoutFromStore(st)
 		if err != nil {
 			s.internal(w, r, fmt.Errorf("reading layout %s: %w", st.ID, err))
 			return
@@ -79,7 +77,7 @@ func (s *Server) tenantLayout(w http.ResponseWriter, r *http.Request, tok store.
 		s.internal(w, r, fmt.Errorf("reading layout: %w", err))
 		return apiv1.Layout{}, false
 	}
-	l, err := layoutFromStore(st)
+	l, err := business.LayoutFromStore(st)
 	if err != nil {
 		s.internal(w, r, fmt.Errorf("reading layout %s: %w", id, err))
 		return apiv1.Layout{}, false
@@ -123,20 +121,17 @@ func (s *Server) putLayout(w http.ResponseWriter, r *http.Request, tok store.Tok
 		writeError(w, http.StatusUnprocessableEntity, apiv1.CodeInvalidLayout, problemsMessage(verr.Problems), verr.Problems)
 		return
 	}
-	read := l.Version
-	l.Version, l.UpdatedAt = 0, time.Time{} // the store's columns say these
-	stored, err := json.Marshal(l)
+	toStore, err := business.LayoutToStore(tok.Tenant, l)
 	if err != nil {
 		s.internal(w, r, fmt.Errorf("encoding layout: %w", err))
 		return
 	}
-	st, err := s.Store.PutLayout(r.Context(), store.StoredLayout{Tenant: tok.Tenant, ID: l.ID, OwnerKind: l.Owner.Kind,
-		Owner: l.Owner.Name, Default: l.Default, Body: stored}, read)
+	st, err := s.Store.PutLayout(r.Context(), toStore, l.Version)
 	if err != nil {
 		s.writeLayoutStoreError(w, r, err)
 		return
 	}
-	out, err := layoutFromStore(st)
+	out, err := business.LayoutFromStore(st)
 	if err != nil {
 		s.internal(w, r, fmt.Errorf("reading layout back: %w", err))
 		return
@@ -171,17 +166,6 @@ func (s *Server) writeLayoutStoreError(w http.ResponseWriter, r *http.Request, e
 	default:
 		s.internal(w, r, fmt.Errorf("storing layout: %w", err))
 	}
-}
-
-// layoutFromStore is a stored layout as the API answers it: the body,
-// with the store's columns (default, version, time) over it.
-func layoutFromStore(st store.StoredLayout) (apiv1.Layout, error) {
-	var l apiv1.Layout
-	if err := json.Unmarshal(st.Body, &l); err != nil {
-		return l, err
-	}
-	l.ID, l.Default, l.Version, l.UpdatedAt = st.ID, st.Default, st.Version, st.UpdatedAt
-	return l, nil
 }
 
 func problemsMessage(problems []sdk.Problem) string {

@@ -1,6 +1,7 @@
 package business
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+	"github.com/commandcenter/commandcenter/collector/store"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
@@ -226,4 +228,26 @@ func checkShortcutURL(add addProblem, path, raw string) {
 		add(path, "must be an http(s) URL or a path like /d/uid, got %q", raw)
 	}
 	checkText(add, path, raw, false)
+}
+
+// LayoutToStore is a tenant's layout as the store keeps it; the version
+// and time are the store's to set.
+func LayoutToStore(tenant string, l apiv1.Layout) (store.StoredLayout, error) {
+	l.Version, l.UpdatedAt = 0, time.Time{}
+	body, err := json.Marshal(l)
+	if err != nil {
+		return store.StoredLayout{}, err
+	}
+	return store.StoredLayout{Tenant: tenant, ID: l.ID, OwnerKind: l.Owner.Kind, Owner: l.Owner.Name, Default: l.Default, Body: body}, nil
+}
+
+// LayoutFromStore is a stored layout as the API answers it: the body,
+// with the store's columns (default, version, time) over it.
+func LayoutFromStore(st store.StoredLayout) (apiv1.Layout, error) {
+	var l apiv1.Layout
+	if err := json.Unmarshal(st.Body, &l); err != nil {
+		return l, fmt.Errorf("layout %s/%s: %w", st.Tenant, st.ID, err)
+	}
+	l.ID, l.Default, l.Version, l.UpdatedAt = st.ID, st.Default, st.Version, st.UpdatedAt
+	return l, nil
 }

@@ -51,7 +51,11 @@ func scanLayout(row interface{ Scan(...any) error }) (StoredLayout, error) {
 
 // Layouts lists a tenant's layouts by id.
 func (s *Store) Layouts(ctx context.Context, tenant string) ([]StoredLayout, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+layoutColumns+` FROM layouts WHERE tenant = ? ORDER BY id`, tenant)
+	return s.queryLayouts(ctx, `SELECT `+layoutColumns+` FROM layouts WHERE tenant = ? ORDER BY id`, tenant)
+}
+
+func (s *Store) queryLayouts(ctx context.Context, query string, args ...any) ([]StoredLayout, error) {
+	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +69,11 @@ func (s *Store) Layouts(ctx context.Context, tenant string) ([]StoredLayout, err
 		out = append(out, l)
 	}
 	return out, rows.Err()
+}
+
+// AllLayouts lists every tenant's layouts, by tenant and id.
+func (s *Store) AllLayouts(ctx context.Context) ([]StoredLayout, error) {
+	return s.queryLayouts(ctx, `SELECT `+layoutColumns+` FROM layouts ORDER BY tenant, id`)
 }
 
 // Layout reads one of a tenant's layouts.
