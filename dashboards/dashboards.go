@@ -126,7 +126,7 @@ func Export(dir string) ([]string, error) {
 			return written, err
 		}
 		path := filepath.Join(dir, d.File)
-		if err := writeFileAtomic(path, body); err != nil {
+		if err := WriteFile(path, body); err != nil {
 			return written, err
 		}
 		written = append(written, path)
@@ -134,7 +134,12 @@ func Export(dir string) ([]string, error) {
 	return written, nil
 }
 
-func writeFileAtomic(path string, body []byte) error {
+// WriteFile writes a file whole or not at all (written aside, then
+// renamed), making its folder if missing.
+func WriteFile(path string, body []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err

@@ -301,7 +301,7 @@ func TestDemoTokensSurviveARestart(t *testing.T) {
 
 func TestDashboardsExportWritesTheCommittedJSON(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "new", "folder")
-	out, err := exec.Command(binary, "dashboards", "export", dir).Output()
+	out, err := exec.Command(binary, "dashboards", "export", "--data-dir", t.TempDir(), dir).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -424,6 +424,15 @@ func TestLayoutsSyncPushesToGrafana(t *testing.T) {
 	g.Unlock()
 	if home != dashboards.LayoutUID("acme", "ops-home") {
 		t.Errorf("team home %q", home)
+	}
+	// dashboards export renders the saved layouts too.
+	exported := t.TempDir()
+	if out, err := exec.Command(binary, "dashboards", "export", "--data-dir", dataDir, exported).CombinedOutput(); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	raw, err := os.ReadFile(filepath.Join(exported, "layouts", "acme", "ops-home.json"))
+	if err != nil || !strings.Contains(string(raw), dashboards.LayoutUID("acme", "ops-home")) {
+		t.Errorf("exported layout: %v %.200s", err, raw)
 	}
 	if out, code := sync("wrong"); code != 1 || !strings.Contains(out, "Grafana refused the token") {
 		t.Errorf("a wrong token (%d):\n%s", code, out)
