@@ -328,7 +328,7 @@ func TestDashboardsExportWritesTheCommittedJSON(t *testing.T) {
 func TestServeRendersSavedLayoutsAsDashboards(t *testing.T) {
 	dataDir := t.TempDir()
 	tokens := map[string]string{}
-	for _, key := range []string{"acme/ingest", "globex/read"} {
+	for _, key := range []string{"acme/admin", "globex/read"} {
 		tenant, scope, _ := strings.Cut(key, "/")
 		out, err := exec.Command(binary, "tokens", "create", "--data-dir", dataDir, "--tenant", tenant, "--scope", scope).Output()
 		if err != nil {
@@ -350,7 +350,7 @@ func TestServeRendersSavedLayoutsAsDashboards(t *testing.T) {
 			{Kind: business.WidgetWorklist, X: 0, Y: 0, W: 12, H: 10},
 			{Kind: business.WidgetPerformanceChart, X: 12, Y: 0, W: 12, H: 10, Metric: apiv1.MetricROI, GroupBy: apiv1.GroupByCampaign},
 		}}
-	acme := client("acme/ingest")
+	acme := client("acme/admin")
 	if _, err := acme.PutLayout(context.Background(), layout); err != nil {
 		t.Fatal(err)
 	}
@@ -376,7 +376,7 @@ func TestServeRendersSavedLayoutsAsDashboards(t *testing.T) {
 
 func TestLayoutsSyncPushesToGrafana(t *testing.T) {
 	dataDir := t.TempDir()
-	out, err := exec.Command(binary, "tokens", "create", "--data-dir", dataDir, "--tenant", "acme", "--scope", "ingest").Output()
+	out, err := exec.Command(binary, "tokens", "create", "--data-dir", dataDir, "--tenant", "acme", "--scope", "admin").Output()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,8 +94,8 @@ func (s *Server) Routes(reg prometheus.Registerer) http.Handler {
 	api("GET", apiv1.PathWhoAmI, store.ScopeRead, s.getWhoAmI)
 	api("GET", apiv1.PathLayouts, store.ScopeRead, s.getLayouts)
 	api("GET", apiv1.PathLayouts+"/{id}", store.ScopeRead, s.getLayout)
-	api("PUT", apiv1.PathLayouts+"/{id}", store.ScopeIngest, s.putLayout)
-	api("DELETE", apiv1.PathLayouts+"/{id}", store.ScopeIngest, s.deleteLayout)
+	api("PUT", apiv1.PathLayouts+"/{id}", store.ScopeAdmin, s.putLayout)
+	api("DELETE", apiv1.PathLayouts+"/{id}", store.ScopeAdmin, s.deleteLayout)
 	api("GET", apiv1.PathLayouts+"/{id}/dashboard", store.ScopeRead, s.getLayoutDashboard)
 	handle("GET "+apiv1.PathHealthz, apiv1.PathHealthz, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, apiv1.Health{Status: "ok"})

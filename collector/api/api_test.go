@@ -91,7 +91,7 @@ func newEnv(t *testing.T, opts ...store.Options) *env {
 	st := storetest.Open(t, opts...)
 	e := &env{t: t, store: st, url: newServer(t, st, 64<<10), tokens: map[string]string{}}
 	for _, tenant := range []string{"acme", "globex"} {
-		for _, scope := range []string{store.ScopeRead, store.ScopeIngest} {
+		for _, scope := range []string{store.ScopeRead, store.ScopeIngest, store.ScopeAdmin} {
 			_, secret, err := st.CreateToken(ctx, tenant, scope, "test", 0)
 			if err != nil {
 				t.Fatal(err)

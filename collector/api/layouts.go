@@ -126,7 +126,7 @@ func (s *Server) putLayout(w http.ResponseWriter, r *http.Request, tok store.Tok
 		s.internal(w, r, fmt.Errorf("encoding layout: %w", err))
 		return
 	}
-	st, err := s.Store.PutLayout(r.Context(), toStore, l.Version)
+	st, err := s.Store.PutLayout(r.Context(), toStore, l.Version, business.MaxLayoutsPerTenant)
 	if err != nil {
 		s.writeLayoutStoreError(w, r, err)
 		return
@@ -160,7 +160,9 @@ func (s *Server) writeLayoutStoreError(w http.ResponseWriter, r *http.Request, e
 	case errors.As(err, &conflict):
 		writeError(w, http.StatusConflict, apiv1.CodeVersionConflict, conflict.Error(), nil)
 	case errors.Is(err, store.ErrLayoutNotFound):
-		writeError(w, http.StatusNotFound, apiv1.CodeLayoutNotFound, "no such layout", nil)
+		writeError(w, http.StatusNotFound, apiv1.CodeLayoutNotFound, "no such layout (to create it, send version 0)", nil)
+	case errors.Is(err, store.ErrTooManyLayouts):
+		writeError(w, http.StatusUnprocessableEntity, apiv1.CodeInvalidLayout, fmt.Sprintf("a tenant keeps at most %d layouts: delete one first", business.MaxLayoutsPerTenant), nil)
 	case errors.Is(err, store.ErrLocked), errors.Is(err, store.ErrDiskFull):
 		writeStoreError(w, err)
 	default:

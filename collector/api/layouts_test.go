@@ -25,7 +25,7 @@ func homeLayout(id string) apiv1.Layout {
 
 func TestLayoutsAreVersionedAndTenantIsolated(t *testing.T) {
 	e := newEnv(t)
-	acme, acmeRead, globex := e.client(e.tokens["acme/ingest"]), e.client(e.tokens["acme/read"]), e.client(e.tokens["globex/ingest"])
+	acme, acmeRead, globex := e.client(e.tokens["acme/admin"]), e.client(e.tokens["acme/read"]), e.client(e.tokens["globex/admin"])
 
 	created, err := acme.PutLayout(ctx, homeLayout("ana-home"))
 	if err != nil {
@@ -83,9 +83,18 @@ func TestLayoutsAreVersionedAndTenantIsolated(t *testing.T) {
 		t.Errorf("rendering without a renderer: %v", err)
 	}
 
-	// A read token cannot write.
+	// Read and ingest (plugin, push) tokens cannot write layouts.
 	if _, err := acmeRead.PutLayout(ctx, homeLayout("mine")); status(t, err) != http.StatusForbidden {
 		t.Errorf("a read token wrote: %v", err)
+	}
+	if _, err := e.client(e.tokens["acme/ingest"]).PutLayout(ctx, homeLayout("mine")); status(t, err) != http.StatusForbidden {
+		t.Errorf("an ingest token wrote: %v", err)
+	}
+	// A version for a layout that never existed is 404, not a conflict.
+	ghost := homeLayout("never")
+	ghost.Version = 5
+	if _, err := acme.PutLayout(ctx, ghost); status(t, err) != http.StatusNotFound {
+		t.Errorf("a PUT at version 5 of no layout: %v", err)
 	}
 
 	// Delete needs the version read.
@@ -105,7 +114,7 @@ func TestLayoutsAreVersionedAndTenantIsolated(t *testing.T) {
 
 func TestOneDefaultLayoutPerOwner(t *testing.T) {
 	e := newEnv(t)
-	acme := e.client(e.tokens["acme/ingest"])
+	acme := e.client(e.tokens["acme/admin"])
 	put := func(id, owner string) *apiv1.Layout {
 		t.Helper()
 		l := homeLayout(id)
@@ -142,7 +151,7 @@ func TestOneDefaultLayoutPerOwner(t *testing.T) {
 
 func TestBadLayoutsAreRefusedWithEveryProblemAndNothingStored(t *testing.T) {
 	e := newEnv(t)
-	acme := e.client(e.tokens["acme/ingest"])
+	acme := e.client(e.tokens["acme/admin"])
 	overlapping := homeLayout("x")
 	overlapping.Widgets[1].Y = 2
 	overlapping.Widgets = append(overlapping.Widgets, apiv1.Widget{Kind: "horoscope", X: 20, Y: 30, W: 4, H: 4})

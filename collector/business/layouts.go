@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -54,9 +55,11 @@ var Widgets = append(slices.Clone(StatWidgets), WidgetActivity, WidgetWorklist, 
 
 // Layout bounds.
 const (
-	MaxLayoutWidgets   = 40
-	MaxLayoutShortcuts = 20
-	maxLayoutText      = 200
+	// MaxLayoutsPerTenant bounds what one tenant stores.
+	MaxLayoutsPerTenant = 500
+	MaxLayoutWidgets    = 40
+	MaxLayoutShortcuts  = 20
+	maxLayoutText       = 200
 	// GridColumns is the width of Grafana's dashboard grid.
 	GridColumns   = 24
 	maxGridHeight = 50
@@ -66,6 +69,9 @@ const (
 var (
 	layoutID      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 	relativeRange = regexp.MustCompile(`^now(-[1-9][0-9]{0,5}[smhdwMy])?(/[smhdwMy])?$`)
+	// templateSyntax is Grafana's variable syntax: literal values of a
+	// layout must not carry it, or Grafana would fill them in.
+	templateSyntax = "$"
 )
 
 // ValidateLayout returns every problem of a layout at once, each at its
@@ -98,7 +104,7 @@ func ValidateLayout(l apiv1.Layout) *sdk.ValidationError {
 		}
 		checkWidget(add, fmt.Sprintf("widgets[%d]", i), w)
 		for j, other := range l.Widgets[:i] {
-			if overlaps(w, other) {
+			if onGrid(w) && onGrid(other) && overlaps(w, other) {
 				add(fmt.Sprintf("widgets[%d]", i), "overlaps widgets[%d] (%s at x=%d y=%d w=%d h=%d)", j, other.Kind, other.X, other.Y, other.W, other.H)
 			}
 		}
@@ -138,11 +144,12 @@ func checkWidget(add addProblem, path string, w apiv1.Widget) {
 		add(path+".kind", "unknown widget %q (one of %s)", w.Kind, strings.Join(Widgets, ", "))
 	}
 	checkText(add, path+".title", w.Title, false)
+	// Each bound alone first, so that no sum can overflow.
 	switch {
-	case w.X < 0 || w.Y < 0 || w.Y > maxGridRow:
+	case w.X < 0 || w.X >= GridColumns || w.Y < 0 || w.Y > maxGridRow:
 		add(path, "x must be 0 to %d and y 0 to %d, got x=%d y=%d", GridColumns-1, maxGridRow, w.X, w.Y)
-	case w.W < 1 || w.H < 1 || w.H > maxGridHeight:
-		add(path, "w and h must be at least 1 (h at most %d), got w=%d h=%d", maxGridHeight, w.W, w.H)
+	case w.W < 1 || w.W > GridColumns || w.H < 1 || w.H > maxGridHeight:
+		add(path, "w must be 1 to %d and h 1 to %d, got w=%d h=%d", GridColumns, maxGridHeight, w.W, w.H)
 	case w.X+w.W > GridColumns:
 		add(path, "x + w must be at most %d columns, got x=%d w=%d", GridColumns, w.X, w.W)
 	}
@@ -178,11 +185,22 @@ func checkWidget(add addProblem, path string, w apiv1.Widget) {
 }
 
 func checkFilters(add addProblem, path, platform, campaign string, maxCPM *float64) {
-	checkText(add, path+".platform", platform, false)
-	checkText(add, path+".campaign", campaign, false)
+	for field, v := range map[string]string{".platform": platform, ".campaign": campaign} {
+		checkText(add, path+field, v, false)
+		if strings.Contains(v, templateSyntax) {
+			add(path+field, "must be a value, not a Grafana variable (no '$'), got %q", v)
+		}
+	}
 	if maxCPM != nil && (*maxCPM < 0 || math.IsInf(*maxCPM, 0) || math.IsNaN(*maxCPM)) {
 		add(path+".max_cpm", "must be a number at least 0, got %v", *maxCPM)
 	}
+}
+
+// onGrid reports whether a widget's place is within bounds (so that sums
+// of its coordinates cannot overflow).
+func onGrid(w apiv1.Widget) bool {
+	return w.X >= 0 && w.X < GridColumns && w.W >= 1 && w.W <= GridColumns &&
+		w.Y >= 0 && w.Y <= maxGridRow && w.H >= 1 && w.H <= maxGridHeight
 }
 
 // overlaps reports whether two widgets share a grid cell.
@@ -191,11 +209,14 @@ func overlaps(a, b apiv1.Widget) bool {
 }
 
 // checkRange accepts Grafana's relative times (now, now-7d, now/d) and
-// RFC 3339 times, from before to.
+// RFC 3339 times, from before to. Relative times are compared as offsets
+// from one moment; "now/d" to "now/d" (today) is a range, since Grafana
+// rounds from down and to up.
 func checkRange(add addProblem, r apiv1.LayoutRange) {
-	parse := func(path, s string) (t time.Time, relative, ok bool) {
-		if relativeRange.MatchString(s) {
-			return time.Time{}, true, true
+	now := time.Now()
+	parse := func(path, s string) (t time.Time, rounded, ok bool) {
+		if m := relativeRange.FindStringSubmatch(s); m != nil {
+			return now.Add(-relativeOffset(m[1])), m[2] != "", true
 		}
 		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
@@ -204,15 +225,26 @@ func checkRange(add addProblem, r apiv1.LayoutRange) {
 		}
 		return t, false, true
 	}
-	from, fromRelative, okFrom := parse("time_range.from", r.From)
-	to, toRelative, okTo := parse("time_range.to", r.To)
+	from, fromRounded, okFrom := parse("time_range.from", r.From)
+	to, toRounded, okTo := parse("time_range.to", r.To)
 	switch {
 	case !okFrom || !okTo:
-	case r.From == r.To:
-		add("time_range", "from and to are the same (%q)", r.From)
-	case !fromRelative && !toRelative && !from.Before(to):
+	case from.Equal(to) && fromRounded && toRounded:
+	case !from.Before(to):
 		add("time_range", "from (%s) must be before to (%s)", r.From, r.To)
 	}
+}
+
+// relativeOffset is how far back "-<n><unit>" reaches (months and years
+// at 30 and 365 days: enough to order two times).
+func relativeOffset(s string) time.Duration {
+	if s == "" {
+		return 0
+	}
+	n, _ := strconv.Atoi(s[1 : len(s)-1])
+	unit := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour,
+		'w': 7 * 24 * time.Hour, 'M': 30 * 24 * time.Hour, 'y': 365 * 24 * time.Hour}[s[len(s)-1]]
+	return time.Duration(n) * unit
 }
 
 // checkShortcutURL accepts http(s) URLs and paths within Grafana; never
@@ -226,6 +258,9 @@ func checkShortcutURL(add addProblem, path, raw string) {
 	case (u.Scheme == "http" || u.Scheme == "https") && u.Host != "":
 	default:
 		add(path, "must be an http(s) URL or a path like /d/uid, got %q", raw)
+	}
+	if strings.Contains(raw, templateSyntax) {
+		add(path, "must not contain '$': Grafana would fill in variables such as ${__user.email} when someone opens it")
 	}
 	checkText(add, path, raw, false)
 }

@@ -28,6 +28,13 @@ func TestValidateLayoutNamesEveryProblem(t *testing.T) {
 	if err := business.ValidateLayout(goodLayout()); err != nil {
 		t.Fatalf("the good layout: %v", err)
 	}
+	for _, r := range []apiv1.LayoutRange{{From: "now/d", To: "now/d"}, {From: "now-1y", To: "now-1M"}, {From: "2026-01-01T00:00:00Z", To: "now"}} {
+		l := goodLayout()
+		l.TimeRange = r
+		if err := business.ValidateLayout(l); err != nil {
+			t.Errorf("%+v refused: %v", r, err)
+		}
+	}
 	nan, inf := math.NaN(), math.Inf(1)
 	cases := []struct {
 		name  string
@@ -63,6 +70,14 @@ func TestValidateLayoutNamesEveryProblem(t *testing.T) {
 			l.Shortcuts[0].URL, l.Shortcuts[1].URL = "javascript:alert(1)", "//evil.example.com"
 		}, []string{"shortcuts[0].url", "shortcuts[1].url"}},
 		{"a negative version", func(l *apiv1.Layout) { l.Version = -1 }, []string{"version"}},
+		{"a widget whose x + w overflows", func(l *apiv1.Layout) {
+			l.Widgets[1] = apiv1.Widget{Kind: business.WidgetWorklist, X: math.MaxInt64/2 + 1, W: math.MaxInt64/2 + 12, H: 4}
+		}, []string{"widgets[1]"}},
+		{"a relative range backwards", func(l *apiv1.Layout) { l.TimeRange = apiv1.LayoutRange{From: "now", To: "now-7d"} }, []string{"time_range"}},
+		{"a future start to now", func(l *apiv1.Layout) { l.TimeRange = apiv1.LayoutRange{From: "2199-01-01T00:00:00Z", To: "now"} }, []string{"time_range"}},
+		{"Grafana variables in a shortcut and a filter", func(l *apiv1.Layout) {
+			l.Shortcuts[1].URL, l.Filters.Platform = "https://evil.example/?e=${__user.email}", "${__user.login}"
+		}, []string{"shortcuts[1].url", "filters.platform"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -22,6 +22,9 @@ type StoredLayout struct {
 // ErrLayoutNotFound: no layout with that id for the tenant.
 var ErrLayoutNotFound = errors.New("no such layout")
 
+// ErrTooManyLayouts: a new layout past the tenant's limit.
+var ErrTooManyLayouts = errors.New("too many layouts")
+
 // LayoutConflictError is a write naming a version the layout no longer
 // has (Current is 0 when it no longer exists).
 type LayoutConflictError struct {
@@ -30,9 +33,6 @@ type LayoutConflictError struct {
 }
 
 func (e *LayoutConflictError) Error() string {
-	if e.Current == 0 {
-		return fmt.Sprintf("layout %q was deleted since version %d was read", e.ID, e.Read)
-	}
 	if e.Read == 0 {
 		return fmt.Sprintf("layout %q already exists (version %d): read it, then write that version", e.ID, e.Current)
 	}
@@ -99,16 +99,29 @@ func currentVersion(ctx context.Context, tx *sql.Tx, tenant, id string) (int64, 
 // layout and returns it as stored, at version read+1. A default layout
 // stops being the default of the owner's others (their versions move on
 // too). A version that does not match gives *LayoutConflictError.
-func (s *Store) PutLayout(ctx context.Context, l StoredLayout, read int64) (StoredLayout, error) {
+//
+// A tenant holds at most maxPerTenant layouts (ErrTooManyLayouts); a
+// version above 0 for a layout that does not exist is ErrLayoutNotFound.
+func (s *Store) PutLayout(ctx context.Context, l StoredLayout, read int64, maxPerTenant int) (StoredLayout, error) {
 	l.Version = read + 1
 	l.UpdatedAt = s.opts.Now().UTC().Truncate(time.Millisecond)
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		current, err := currentVersion(ctx, tx, l.Tenant, l.ID)
-		if err != nil {
+		switch {
+		case err != nil:
 			return err
-		}
-		if current != read {
+		case current == 0 && read > 0:
+			return ErrLayoutNotFound
+		case current != read:
 			return &LayoutConflictError{ID: l.ID, Read: read, Current: current}
+		case current == 0:
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM layouts WHERE tenant = ?`, l.Tenant).Scan(&n); err != nil {
+				return err
+			}
+			if n >= maxPerTenant {
+				return ErrTooManyLayouts
+			}
 		}
 		if l.Default {
 			if _, err := tx.ExecContext(ctx, `UPDATE layouts SET is_default = 0, version = version + 1

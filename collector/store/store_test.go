@@ -584,3 +584,26 @@ func TestRetentionDeletesInChunks(t *testing.T) {
 		t.Fatalf("%d events left, want %d", left, len(b.Events)/2)
 	}
 }
+
+func TestLayoutsPerTenantAreBounded(t *testing.T) {
+	st := openTest(t, Options{})
+	put := func(tenant, id string) error {
+		_, err := st.PutLayout(context.Background(), StoredLayout{Tenant: tenant, ID: id, OwnerKind: "user", Owner: "ana", Body: []byte(`{}`)}, 0, 2)
+		return err
+	}
+	for _, id := range []string{"a", "b"} {
+		if err := put("acme", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := put("acme", "c"); !errors.Is(err, ErrTooManyLayouts) {
+		t.Errorf("a third layout of acme: %v", err)
+	}
+	if err := put("globex", "a"); err != nil {
+		t.Errorf("globex is bounded by acme's layouts: %v", err)
+	}
+	// Replacing one at its version is no new layout.
+	if _, err := st.PutLayout(context.Background(), StoredLayout{Tenant: "acme", ID: "a", OwnerKind: "user", Owner: "ana", Body: []byte(`{}`)}, 1, 2); err != nil {
+		t.Errorf("replacing a layout at the limit: %v", err)
+	}
+}
