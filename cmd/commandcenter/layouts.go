@@ -21,6 +21,7 @@ type layoutsCmd struct {
 	tokenEnv   string
 	tenant     string
 	dryRun     bool
+	force      bool
 	timeout    time.Duration
 	out        io.Writer
 }
@@ -34,8 +35,10 @@ func registerLayouts(app *kingpin.Application, out io.Writer) *layoutsCmd {
 	sync.Flag("grafana-url", "Grafana's base URL, e.g. http://127.0.0.1:3000.").Required().StringVar(&c.grafanaURL)
 	sync.Flag("grafana-token-env", "Environment variable holding a Grafana service account token (Editor; Admin for team home dashboards).").
 		Default("GRAFANA_TOKEN").StringVar(&c.tokenEnv)
-	sync.Flag("tenant", "Only this tenant's layouts (default: every tenant's).").StringVar(&c.tenant)
+	sync.Flag("tenant", "The tenant whose layouts to push. One tenant per Grafana organization (and token): "+
+		"Grafana's folders, teams and preferences are not per tenant.").Required().StringVar(&c.tenant)
 	sync.Flag("dry-run", "Print what would change; change nothing.").BoolVar(&c.dryRun)
+	sync.Flag("force", "Overwrite dashboards edited in Grafana since the last sync.").BoolVar(&c.force)
 	sync.Flag("timeout", "Timeout of each call to Grafana.").Default("30s").DurationVar(&c.timeout)
 	return c
 }
@@ -45,16 +48,13 @@ func (c *layoutsCmd) sync() error {
 	if err != nil {
 		return err
 	}
-	var items []grafanasync.Item
-	err = c.config.withStore(false, func(ctx context.Context, st *store.Store) error {
-		stored, err := st.AllLayouts(ctx)
+	return c.config.withStore(false, func(ctx context.Context, st *store.Store) error {
+		stored, err := st.Layouts(ctx, c.tenant)
 		if err != nil {
 			return err
 		}
+		var items []grafanasync.Item
 		for _, s := range stored {
-			if c.tenant != "" && s.Tenant != c.tenant {
-				continue
-			}
 			l, err := business.LayoutFromStore(s)
 			if err != nil {
 				return err
@@ -65,23 +65,35 @@ func (c *layoutsCmd) sync() error {
 			}
 			items = append(items, grafanasync.Item{Tenant: s.Tenant, Layout: l, Dashboard: raw})
 		}
+		if len(items) == 0 {
+			fmt.Fprintf(c.out, "Tenant %s has no saved layouts to sync.\n", c.tenant)
+			return nil
+		}
+		opts := grafanasync.Options{DryRun: c.dryRun, Force: c.force, Pushed: pushedVersions{st, c.grafanaURL}}
+		r, err := client.Sync(ctx, items, opts, c.out)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.out, "%d created, %d updated, %d unchanged, %d home dashboards set, %d conflicts, %d failed, %d notes\n",
+			r.Created, r.Updated, r.Unchanged, r.Homes, r.Conflicts, r.Failed, len(r.Notes))
+		if r.Conflicts+r.Failed > 0 {
+			return fmt.Errorf("%d layout(s) not synced (see above)", r.Conflicts+r.Failed)
+		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if len(items) == 0 {
-		fmt.Fprintln(c.out, "No saved layouts to sync.")
-		return nil
-	}
-	r, err := client.Sync(context.Background(), items, c.dryRun, c.out)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.out, "%d created, %d updated, %d unchanged, %d home dashboards set, %d conflicts, %d failed, %d notes\n",
-		r.Created, r.Updated, r.Unchanged, r.Homes, r.Conflicts, r.Failed, len(r.Notes))
-	if r.Conflicts+r.Failed > 0 {
-		return fmt.Errorf("%d layout(s) not synced (see above)", r.Conflicts+r.Failed)
-	}
-	return nil
+}
+
+// pushedVersions keeps the versions a sync pushed in the store, per
+// Grafana (its URL).
+type pushedVersions struct {
+	st     *store.Store
+	target string
+}
+
+func (p pushedVersions) Version(ctx context.Context, tenant, id string) (int64, bool, error) {
+	return p.st.LayoutSyncVersion(ctx, tenant, id, p.target)
+}
+
+func (p pushedVersions) Record(ctx context.Context, tenant, id string, version int64) error {
+	return p.st.SetLayoutSyncVersion(ctx, tenant, id, p.target, version)
 }

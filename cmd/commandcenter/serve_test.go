@@ -395,7 +395,7 @@ func TestLayoutsSyncPushesToGrafana(t *testing.T) {
 	defer g.Close()
 	g.Teams["ops"] = 4
 	sync := func(token string, args ...string) (string, int) {
-		cmd := exec.Command(binary, append([]string{"layouts", "sync", "--data-dir", dataDir, "--grafana-url", g.URL,
+		cmd := exec.Command(binary, append([]string{"layouts", "sync", "--data-dir", dataDir, "--tenant", "acme", "--grafana-url", g.URL,
 			"--grafana-token-env", "CC_TEST_GRAFANA_TOKEN"}, args...)...)
 		cmd.Env = append(os.Environ(), "CC_TEST_GRAFANA_TOKEN="+token)
 		out, err := cmd.CombinedOutput()
@@ -424,6 +424,19 @@ func TestLayoutsSyncPushesToGrafana(t *testing.T) {
 	g.Unlock()
 	if home != dashboards.LayoutUID("acme", "ops-home") {
 		t.Errorf("team home %q", home)
+	}
+	// The version pushed is kept in the database: an edit made in Grafana
+	// since is a conflict (exit 1) the next sync does not overwrite.
+	uid := dashboards.LayoutUID("acme", "ops-home")
+	g.Lock()
+	g.Dashboards[uid].JSON["title"] = "edited in Grafana"
+	g.Dashboards[uid].Version++
+	g.Unlock()
+	if out, code := sync("sa-secret"); code != 1 || !strings.Contains(out, "CONFLICT acme/ops-home") {
+		t.Errorf("an edit made in Grafana (%d):\n%s", code, out)
+	}
+	if out, code := sync("sa-secret", "--force"); code != 0 || !strings.Contains(out, "1 updated") {
+		t.Errorf("--force (%d):\n%s", code, out)
 	}
 	// dashboards export renders the saved layouts too.
 	exported := t.TempDir()

@@ -158,3 +158,24 @@ func (s *Store) DeleteLayout(ctx context.Context, tenant, id string, read int64)
 		return err
 	})
 }
+
+// LayoutSyncVersion is the Grafana version of a layout's dashboard as it
+// was last pushed to target; ok is false when it never was.
+func (s *Store) LayoutSyncVersion(ctx context.Context, tenant, id, target string) (version int64, ok bool, err error) {
+	err = s.read.QueryRowContext(ctx, `SELECT version FROM layout_syncs WHERE tenant = ? AND id = ? AND target = ?`,
+		tenant, id, target).Scan(&version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return version, err == nil, err
+}
+
+// SetLayoutSyncVersion records the Grafana version a push of a layout's
+// dashboard to target made.
+func (s *Store) SetLayoutSyncVersion(ctx context.Context, tenant, id, target string, version int64) error {
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO layout_syncs (tenant, id, target, version) VALUES (?, ?, ?, ?)
+			ON CONFLICT (tenant, id, target) DO UPDATE SET version = excluded.version`, tenant, id, target, version)
+		return err
+	})
+}

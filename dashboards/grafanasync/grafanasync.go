@@ -47,12 +47,22 @@ func New(baseURL, token string, timeout time.Duration) (*Client, error) {
 type Error struct {
 	Method, Path string
 	Status       int
-	Message      string
+	// Reason is Grafana's "status" where it gives one (version-mismatch,
+	// name-exists, plugin-dashboard).
+	Reason  string
+	Message string
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("Grafana answered %s %s with %d: %s", e.Method, e.Path, e.Status, e.Message)
+	reason := ""
+	if e.Reason != "" {
+		reason = " (" + e.Reason + ")"
+	}
+	return fmt.Sprintf("Grafana answered %s %s with %d%s: %s", e.Method, e.Path, e.Status, reason, e.Message)
 }
+
+// maxErrorText bounds how much of an error answer is kept.
+const maxErrorText = 512
 
 // call sends a JSON request and decodes a JSON answer into out (when not
 // nil); an answer of 400 or more is an *Error.
@@ -87,11 +97,14 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 		return fmt.Errorf("reading Grafana's answer to %s %s: %w", method, path, err)
 	}
 	if resp.StatusCode >= 400 {
-		var e struct{ Message string }
+		var e struct{ Message, Status string }
 		if json.Unmarshal(raw, &e) != nil || e.Message == "" {
 			e.Message = strings.TrimSpace(string(raw))
 		}
-		return &Error{Method: method, Path: path, Status: resp.StatusCode, Message: e.Message}
+		if len(e.Message) > maxErrorText {
+			e.Message = e.Message[:maxErrorText] + "…"
+		}
+		return &Error{Method: method, Path: path, Status: resp.StatusCode, Reason: e.Status, Message: e.Message}
 	}
 	if out == nil {
 		return nil
@@ -115,6 +128,23 @@ type Item struct {
 	Dashboard json.RawMessage
 }
 
+// Options steer a sync.
+type Options struct {
+	// DryRun only reads.
+	DryRun bool
+	// Force overwrites dashboards edited in Grafana since the last push.
+	Force bool
+	// Pushed remembers the Grafana version of each layout's dashboard as
+	// last pushed, to tell an edit made in Grafana from the sync's own.
+	Pushed Pushed
+}
+
+// Pushed keeps, per layout, the Grafana version its last push made.
+type Pushed interface {
+	Version(ctx context.Context, tenant, id string) (version int64, ok bool, err error)
+	Record(ctx context.Context, tenant, id string, version int64) error
+}
+
 // Report counts what a sync did (or, dry, would do).
 type Report struct {
 	Created, Updated, Unchanged int
@@ -129,12 +159,12 @@ type Report struct {
 }
 
 // Sync pushes every item, printing a line per action to out. It stops at
-// once when Grafana refuses the token (401, 403); any other failure is
-// reported for its item and the others go on. dryRun only reads.
-func (c *Client) Sync(ctx context.Context, items []Item, dryRun bool, out io.Writer) (Report, error) {
+// once when Grafana refuses the token (401); any other failure is reported
+// for its item and the others go on.
+func (c *Client) Sync(ctx context.Context, items []Item, opts Options, out io.Writer) (Report, error) {
 	var r Report
 	would := ""
-	if dryRun {
+	if opts.DryRun {
 		would = "would be "
 	}
 	say := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
@@ -143,7 +173,7 @@ func (c *Client) Sync(ctx context.Context, items []Item, dryRun bool, out io.Wri
 		name := it.Tenant + "/" + it.Layout.ID
 		folderUID, folderTitle := folderOf(it.Tenant, it.Layout.Owner)
 		if !folders[folderUID] {
-			created, err := c.ensureFolder(ctx, folderUID, folderTitle, dryRun)
+			created, err := c.ensureFolder(ctx, folderUID, folderTitle, opts.DryRun)
 			if fatal(err) {
 				return r, tokenRefused(err)
 			}
@@ -157,13 +187,14 @@ func (c *Client) Sync(ctx context.Context, items []Item, dryRun bool, out io.Wri
 				say("folder %q %screated", folderTitle, would)
 			}
 		}
-		outcome, err := c.pushDashboard(ctx, it, folderUID, dryRun)
+		outcome, err := c.pushDashboard(ctx, it, folderUID, opts)
+		var conflict *editedError
 		switch {
 		case fatal(err):
 			return r, tokenRefused(err)
-		case isStatus(err, http.StatusPreconditionFailed):
+		case errors.As(err, &conflict), isStatus(err, http.StatusPreconditionFailed) && reason(err) == "version-mismatch":
 			r.Conflicts++
-			say("CONFLICT %s: changed in Grafana since it was read; not overwritten (%v)", name, err)
+			say("CONFLICT %s: changed in Grafana since the last sync; not overwritten (--force overwrites): %v", name, err)
 			continue
 		case err != nil:
 			r.Failed++
@@ -180,7 +211,7 @@ func (c *Client) Sync(ctx context.Context, items []Item, dryRun bool, out io.Wri
 		}
 		say("%s %s%s (folder %q)", name, would, outcome, folderTitle)
 		if it.Layout.Default {
-			changed, note, err := c.setHome(ctx, it, dryRun)
+			changed, note, err := c.setHome(ctx, it, opts.DryRun)
 			switch {
 			case fatal(err):
 				return r, tokenRefused(err)
@@ -199,24 +230,46 @@ func (c *Client) Sync(ctx context.Context, items []Item, dryRun bool, out io.Wri
 	return r, nil
 }
 
-// fatal errors stop the sync: the token is refused everywhere.
+func reason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
+}
+
+// editedError is a dashboard edited in Grafana since the sync last pushed
+// it (or never pushed by it).
+type editedError struct {
+	uid             string
+	pushed, current int64
+	known           bool
+}
+
+func (e *editedError) Error() string {
+	if !e.known {
+		return fmt.Sprintf("dashboard %s exists in Grafana (version %d) but this sync never pushed it", e.uid, e.current)
+	}
+	return fmt.Sprintf("dashboard %s is at version %d in Grafana; the last sync left it at %d", e.uid, e.current, e.pushed)
+}
+
+// fatal errors stop the sync: the token is refused everywhere. A 403 is
+// one call the token may not make (a team's preferences need Admin):
+// that item fails, the others go on.
 func fatal(err error) bool {
-	return isStatus(err, http.StatusUnauthorized) || isStatus(err, http.StatusForbidden)
+	return isStatus(err, http.StatusUnauthorized)
 }
 
 func tokenRefused(err error) error {
 	return fmt.Errorf("Grafana refused the token (%w): check --grafana-token-env names a service account token with the Editor role (Admin to set team home dashboards)", err)
 }
 
-// folderOf is the folder of a layout: one per team, one per tenant for
-// users' layouts; uids are stable and never shared between tenants.
+// folderOf is the folder of a layout: one per owner (team or user), so
+// two owners' layouts of one name never clash; uids are stable and never
+// shared between tenants.
 func folderOf(tenant string, owner apiv1.LayoutOwner) (uid, title string) {
-	key, title := tenant, "commandcenter: "+tenant
-	if owner.Kind == apiv1.OwnerTeam {
-		key, title = tenant+"/team/"+owner.Name, "commandcenter: "+owner.Name+" ("+tenant+")"
-	}
-	sum := sha256.Sum256([]byte(key))
-	return "ccf-" + hex.EncodeToString(sum[:10]), title
+	sum := sha256.Sum256([]byte(tenant + "/" + owner.Kind + "/" + owner.Name))
+	return "ccf-" + hex.EncodeToString(sum[:10]), "commandcenter: " + owner.Name
 }
 
 func (c *Client) ensureFolder(ctx context.Context, uid, title string, dryRun bool) (created bool, err error) {
@@ -237,10 +290,11 @@ const (
 	unchanged = "unchanged"
 )
 
-// pushDashboard creates the item's dashboard or updates it at the version
-// Grafana has now: if someone saves it between the read and the write,
-// Grafana answers 412 and their edit stays.
-func (c *Client) pushDashboard(ctx context.Context, it Item, folderUID string, dryRun bool) (string, error) {
+// pushDashboard creates the item's dashboard or updates it — only when
+// Grafana's version is the one the last push made (opts.Pushed), so an
+// edit made in Grafana is never overwritten unless opts.Force. If someone
+// saves it between the read and the write, Grafana answers 412.
+func (c *Client) pushDashboard(ctx context.Context, it Item, folderUID string, opts Options) (string, error) {
 	var dash map[string]any
 	if err := json.Unmarshal(it.Dashboard, &dash); err != nil {
 		return "", fmt.Errorf("the rendered dashboard is not JSON: %w", err)
@@ -250,7 +304,7 @@ func (c *Client) pushDashboard(ctx context.Context, it Item, folderUID string, d
 		Dashboard map[string]any `json:"dashboard"`
 		Meta      struct {
 			FolderUID string `json:"folderUid"`
-			Version   int    `json:"version"`
+			Version   int64  `json:"version"`
 		} `json:"meta"`
 	}
 	outcome := created
@@ -261,17 +315,43 @@ func (c *Client) pushDashboard(ctx context.Context, it Item, folderUID string, d
 		return "", err
 	default:
 		if current.Meta.FolderUID == folderUID && sameDashboard(current.Dashboard, dash) {
+			// Grafana holds exactly this: whoever saved it, it is ours now.
+			if !opts.DryRun && opts.Pushed != nil {
+				if err := opts.Pushed.Record(ctx, it.Tenant, it.Layout.ID, current.Meta.Version); err != nil {
+					return "", err
+				}
+			}
 			return unchanged, nil
+		}
+		if !opts.Force && opts.Pushed != nil {
+			pushed, known, err := opts.Pushed.Version(ctx, it.Tenant, it.Layout.ID)
+			if err != nil {
+				return "", err
+			}
+			if !known || pushed != current.Meta.Version {
+				return "", &editedError{uid: uid, pushed: pushed, current: current.Meta.Version, known: known}
+			}
 		}
 		outcome = updated
 		dash["version"] = current.Meta.Version
 	}
-	if dryRun {
+	if opts.DryRun {
 		return outcome, nil
 	}
 	req := map[string]any{"dashboard": dash, "folderUid": folderUID, "overwrite": false,
 		"message": fmt.Sprintf("commandcenter layouts sync: layout %s version %d", it.Layout.ID, it.Layout.Version)}
-	return outcome, c.call(ctx, http.MethodPost, "/api/dashboards/db", nil, req, nil)
+	var saved struct {
+		Version int64 `json:"version"`
+	}
+	if err := c.call(ctx, http.MethodPost, "/api/dashboards/db", nil, req, &saved); err != nil {
+		return "", err
+	}
+	if opts.Pushed != nil {
+		if err := opts.Pushed.Record(ctx, it.Tenant, it.Layout.ID, saved.Version); err != nil {
+			return "", fmt.Errorf("pushed, but recording its version failed (the next sync will see a conflict): %w", err)
+		}
+	}
+	return outcome, nil
 }
 
 // sameDashboard compares two dashboards' JSON but for what Grafana sets

@@ -15,6 +15,21 @@ import (
 
 var ctx = context.Background()
 
+// memPushed keeps pushed versions in memory, as the store does.
+type memPushed map[string]int64
+
+func (m memPushed) Version(_ context.Context, tenant, id string) (int64, bool, error) {
+	v, ok := m[tenant+"/"+id]
+	return v, ok, nil
+}
+
+func (m memPushed) Record(_ context.Context, tenant, id string, v int64) error {
+	m[tenant+"/"+id] = v
+	return nil
+}
+
+func opts(pushed memPushed) grafanasync.Options { return grafanasync.Options{Pushed: pushed} }
+
 // layout is a valid layout of an owner.
 func layout(id, kind, owner string, def bool) apiv1.Layout {
 	return apiv1.Layout{ID: id, Owner: apiv1.LayoutOwner{Kind: kind, Name: owner}, Name: "Layout " + id, Default: def, Version: 1,
@@ -49,13 +64,14 @@ func TestSyncCreatesThenUpdatesInPlaceAndSetsHomes(t *testing.T) {
 	defer g.Close()
 	g.Teams["ops"] = 7
 	c := client(t, g, "sa-token")
+	pushed := memPushed{}
 	all := items(t, "acme",
 		layout("ops-home", apiv1.OwnerTeam, "ops", true),
 		layout("ana-home", apiv1.OwnerUser, "ana", true),
 		layout("bo-home", apiv1.OwnerUser, "bo", true),
 		layout("ghost", apiv1.OwnerTeam, "nobody", true))
 	var out strings.Builder
-	r, err := c.Sync(ctx, all, false, &out)
+	r, err := c.Sync(ctx, all, opts(pushed), &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,8 +82,8 @@ func TestSyncCreatesThenUpdatesInPlaceAndSetsHomes(t *testing.T) {
 	folders, dashboardsStored := len(g.Folders), len(g.Dashboards)
 	teamHome, anaHome := g.HomeByTeam[7], g.HomeByUser["ana"]
 	g.Unlock()
-	// One folder per team (ops, nobody) and one for acme's users.
-	if folders != 3 || dashboardsStored != 4 {
+	// One folder per owner.
+	if folders != 4 || dashboardsStored != 4 {
 		t.Errorf("Grafana holds %s", g)
 	}
 	if teamHome != dashboards.LayoutUID("acme", "ops-home") || anaHome != dashboards.LayoutUID("acme", "ana-home") {
@@ -81,14 +97,14 @@ func TestSyncCreatesThenUpdatesInPlaceAndSetsHomes(t *testing.T) {
 	g.Lock()
 	writes := g.Writes
 	g.Unlock()
-	r, err = c.Sync(ctx, all, false, &out)
+	r, err = c.Sync(ctx, all, opts(pushed), &out)
 	if err != nil || r.Unchanged != 4 || r.Created+r.Updated != 0 {
 		t.Fatalf("second sync %+v %v", r, err)
 	}
 	// Changing a layout updates its dashboard in place, at Grafana's version.
 	changed := layout("ops-home", apiv1.OwnerTeam, "ops", false)
 	changed.Name = "Ops, renamed"
-	r, err = c.Sync(ctx, items(t, "acme", changed), false, &out)
+	r, err = c.Sync(ctx, items(t, "acme", changed), opts(pushed), &out)
 	if err != nil || r.Updated != 1 {
 		t.Fatalf("update %+v %v", r, err)
 	}
@@ -110,27 +126,51 @@ func TestSyncNeverOverwritesAnEditMadeInGrafana(t *testing.T) {
 	g := grafanafake.Start("sa-token", "admin")
 	defer g.Close()
 	c := client(t, g, "sa-token")
+	pushed := memPushed{}
 	l := layout("ops-home", apiv1.OwnerTeam, "ops", false)
-	if _, err := c.Sync(ctx, items(t, "acme", l), false, new(strings.Builder)); err != nil {
+	if _, err := c.Sync(ctx, items(t, "acme", l), opts(pushed), new(strings.Builder)); err != nil {
 		t.Fatal(err)
 	}
 	uid := dashboards.LayoutUID("acme", "ops-home")
+	title := func() any {
+		g.Lock()
+		defer g.Unlock()
+		return g.Dashboards[uid].JSON["title"]
+	}
+
+	// Someone edits it in Grafana; later the layout changes too.
 	g.Lock()
-	g.EditBeforeSave = uid
+	g.Dashboards[uid].JSON["title"] = "edited in Grafana"
+	g.Dashboards[uid].Version++
 	g.Unlock()
 	l.Name = "mine"
 	var out strings.Builder
-	r, err := c.Sync(ctx, items(t, "acme", l), false, &out)
-	if err != nil || r.Conflicts != 1 || r.Updated != 0 {
-		t.Fatalf("%+v %v\n%s", r, err, out.String())
-	}
-	g.Lock()
-	defer g.Unlock()
-	if g.Dashboards[uid].JSON["title"] == "mine" {
-		t.Error("the edit made in Grafana was overwritten")
+	r, err := c.Sync(ctx, items(t, "acme", l), opts(pushed), &out)
+	if err != nil || r.Conflicts != 1 || r.Updated != 0 || title() != "edited in Grafana" {
+		t.Fatalf("%+v %v, title %v\n%s", r, err, title(), out.String())
 	}
 	if !strings.Contains(out.String(), "CONFLICT acme/ops-home") {
 		t.Errorf("the conflict is not reported:\n%s", out.String())
+	}
+	// A dashboard of that uid the sync never pushed is not taken over.
+	if r, _ := c.Sync(ctx, items(t, "acme", l), opts(memPushed{}), new(strings.Builder)); r.Conflicts != 1 {
+		t.Errorf("a dashboard never pushed was overwritten: %+v", r)
+	}
+	// --force overwrites.
+	forced := opts(pushed)
+	forced.Force = true
+	if r, err := c.Sync(ctx, items(t, "acme", l), forced, new(strings.Builder)); err != nil || r.Updated != 1 || title() != "mine" {
+		t.Errorf("forced: %+v %v, title %v", r, err, title())
+	}
+
+	// Someone saves it between the sync's read and its write: Grafana's
+	// 412 keeps their edit.
+	g.Lock()
+	g.EditBeforeSave = uid
+	g.Unlock()
+	l.Name = "mine again"
+	if r, err := c.Sync(ctx, items(t, "acme", l), opts(pushed), new(strings.Builder)); err != nil || r.Conflicts != 1 || title() != "mine" {
+		t.Errorf("a save racing the sync: %+v %v, title %v", r, err, title())
 	}
 }
 
@@ -139,7 +179,7 @@ func TestSyncStopsAtARefusedTokenAndGoesOnPastAFailure(t *testing.T) {
 	defer g.Close()
 	all := items(t, "acme", layout("a", apiv1.OwnerTeam, "ops", false), layout("b", apiv1.OwnerTeam, "ops", false))
 
-	_, err := client(t, g, "wrong").Sync(ctx, all, false, new(strings.Builder))
+	_, err := client(t, g, "wrong").Sync(ctx, all, opts(memPushed{}), new(strings.Builder))
 	if err == nil || !strings.Contains(err.Error(), "refused the token") || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("a wrong token: %v", err)
 	}
@@ -147,12 +187,25 @@ func TestSyncStopsAtARefusedTokenAndGoesOnPastAFailure(t *testing.T) {
 	g.FailDashboard = dashboards.LayoutUID("acme", "a")
 	g.Unlock()
 	var out strings.Builder
-	r, err := client(t, g, "sa-token").Sync(ctx, all, false, &out)
+	r, err := client(t, g, "sa-token").Sync(ctx, all, opts(memPushed{}), &out)
 	if err != nil || r.Failed != 1 || r.Created != 1 {
 		t.Fatalf("%+v %v\n%s", r, err, out.String())
 	}
 	if !strings.Contains(out.String(), "FAILED acme/a") || !strings.Contains(out.String(), "500") {
 		t.Errorf("the failure is not reported:\n%s", out.String())
+	}
+
+	// An Editor token may not set a team's home (403): that item fails,
+	// the sync goes on.
+	g.Lock()
+	g.FailDashboard, g.ForbidTeamPreferences = "", true
+	g.Teams["ops"] = 9
+	g.Unlock()
+	homes := items(t, "acme", layout("c", apiv1.OwnerTeam, "ops", true), layout("d", apiv1.OwnerTeam, "ops", false))
+	out.Reset()
+	r, err = client(t, g, "sa-token").Sync(ctx, homes, opts(memPushed{}), &out)
+	if err != nil || r.Failed != 1 || r.Created != 2 {
+		t.Errorf("a 403 on a team's preferences: %+v %v\n%s", r, err, out.String())
 	}
 }
 
@@ -161,8 +214,9 @@ func TestDryRunOnlyReads(t *testing.T) {
 	defer g.Close()
 	g.Teams["ops"] = 3
 	var out strings.Builder
+	dry := grafanasync.Options{DryRun: true, Pushed: memPushed{}}
 	r, err := client(t, g, "sa-token").Sync(ctx, items(t, "acme",
-		layout("ops-home", apiv1.OwnerTeam, "ops", true), layout("ana-home", apiv1.OwnerUser, "ana", true)), true, &out)
+		layout("ops-home", apiv1.OwnerTeam, "ops", true), layout("ana-home", apiv1.OwnerUser, "ana", true)), dry, &out)
 	if err != nil || r.Created != 2 || r.Homes != 2 {
 		t.Fatalf("%+v %v\n%s", r, err, out.String())
 	}

@@ -45,6 +45,9 @@ type Server struct {
 	Writes int
 	// FailDashboard answers 500 for POSTs of this dashboard uid.
 	FailDashboard string
+	// ForbidTeamPreferences answers 403 to team preference changes, as
+	// Grafana does for a token without the Admin role.
+	ForbidTeamPreferences bool
 	// EditBeforeSave bumps a dashboard's version (someone saved it in
 	// Grafana) between a GET of it and the next POST.
 	EditBeforeSave string
@@ -137,6 +140,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		json.NewDecoder(r.Body).Decode(&p)
 		s.HomeByUser[s.Login] = p.HomeDashboardUID
 		message(w, http.StatusOK, "Preferences updated")
+	case r.Method == http.MethodPut && strings.HasPrefix(path, "/api/teams/") && strings.HasSuffix(path, "/preferences") && s.ForbidTeamPreferences:
+		message(w, http.StatusForbidden, "You'll need additional permissions to perform this action")
 	case r.Method == http.MethodPut && strings.HasPrefix(path, "/api/teams/") && strings.HasSuffix(path, "/preferences"):
 		id, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(path, "/api/teams/"), "/preferences"))
 		if err != nil {
