@@ -393,7 +393,7 @@ func TestLayoutsSyncPushesToGrafana(t *testing.T) {
 	}
 	g := grafanafake.Start("sa-secret", "admin")
 	defer g.Close()
-	g.Teams["ops"] = 4
+	g.AddTeam("ops", 4)
 	sync := func(token string, args ...string) (string, int) {
 		cmd := exec.Command(binary, append([]string{"layouts", "sync", "--data-dir", dataDir, "--tenant", "acme", "--grafana-url", g.URL,
 			"--grafana-token-env", "CC_TEST_GRAFANA_TOKEN"}, args...)...)

@@ -62,7 +62,7 @@ func client(t *testing.T, g *grafanafake.Server, token string) *grafanasync.Clie
 func TestSyncCreatesThenUpdatesInPlaceAndSetsHomes(t *testing.T) {
 	g := grafanafake.Start("sa-token", "ana")
 	defer g.Close()
-	g.Teams["ops"] = 7
+	g.AddTeam("ops", 7)
 	c := client(t, g, "sa-token")
 	pushed := memPushed{}
 	all := items(t, "acme",
@@ -199,8 +199,8 @@ func TestSyncStopsAtARefusedTokenAndGoesOnPastAFailure(t *testing.T) {
 	// the sync goes on.
 	g.Lock()
 	g.FailDashboard, g.ForbidTeamPreferences = "", true
-	g.Teams["ops"] = 9
 	g.Unlock()
+	g.AddTeam("ops", 9)
 	homes := items(t, "acme", layout("c", apiv1.OwnerTeam, "ops", true), layout("d", apiv1.OwnerTeam, "ops", false))
 	out.Reset()
 	r, err = client(t, g, "sa-token").Sync(ctx, homes, opts(memPushed{}), &out)
@@ -212,7 +212,7 @@ func TestSyncStopsAtARefusedTokenAndGoesOnPastAFailure(t *testing.T) {
 func TestDryRunOnlyReads(t *testing.T) {
 	g := grafanafake.Start("sa-token", "ana")
 	defer g.Close()
-	g.Teams["ops"] = 3
+	g.AddTeam("ops", 3)
 	var out strings.Builder
 	dry := grafanasync.Options{DryRun: true, Pushed: memPushed{}}
 	r, err := client(t, g, "sa-token").Sync(ctx, items(t, "acme",

@@ -221,6 +221,14 @@ func (s *Server) String() string {
 	return fmt.Sprintf("folders %v, %d dashboards, homes team %v user %v", s.Folders, len(s.Dashboards), s.HomeByTeam, s.HomeByUser)
 }
 
-// Lock and Unlock guard the exported state while a test reads it.
+// AddTeam adds a Grafana team.
+func (s *Server) AddTeam(name string, id int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Teams[name] = id
+}
+
+// Lock and Unlock guard the exported state while a test reads or changes
+// it.
 func (s *Server) Lock()   { s.mu.Lock() }
 func (s *Server) Unlock() { s.mu.Unlock() }
