@@ -22,6 +22,7 @@ type layoutsCmd struct {
 	tenant     string
 	dryRun     bool
 	force      bool
+	prune      bool
 	timeout    time.Duration
 	out        io.Writer
 }
@@ -38,7 +39,9 @@ func registerLayouts(app *kingpin.Application, out io.Writer) *layoutsCmd {
 	sync.Flag("tenant", "The tenant whose layouts to push. One tenant per Grafana organization (and token): "+
 		"Grafana's folders, teams and preferences are not per tenant.").Required().StringVar(&c.tenant)
 	sync.Flag("dry-run", "Print what would change; change nothing.").BoolVar(&c.dryRun)
-	sync.Flag("force", "Overwrite dashboards edited in Grafana since the last sync.").BoolVar(&c.force)
+	sync.Flag("force", "Overwrite (or delete) dashboards edited in Grafana since the last sync.").BoolVar(&c.force)
+	sync.Flag("prune", "Delete the dashboards of layouts deleted since the last sync (unless edited in Grafana); --no-prune keeps them.").
+		Default("true").BoolVar(&c.prune)
 	sync.Flag("timeout", "Timeout of each call to Grafana.").Default("30s").DurationVar(&c.timeout)
 	return c
 }
@@ -66,16 +69,16 @@ func (c *layoutsCmd) sync() error {
 			items = append(items, grafanasync.Item{Tenant: s.Tenant, Layout: l, Dashboard: raw})
 		}
 		if len(items) == 0 {
-			fmt.Fprintf(c.out, "Tenant %s has no saved layouts to sync.\n", c.tenant)
-			return nil
+			fmt.Fprintf(c.out, "Tenant %s has no saved layouts.\n", c.tenant)
 		}
-		opts := grafanasync.Options{DryRun: c.dryRun, Force: c.force, Pushed: pushedVersions{st, c.grafanaURL}}
+		opts := grafanasync.Options{DryRun: c.dryRun, Force: c.force, Prune: c.prune, Tenant: c.tenant,
+			Pushed: pushedVersions{st, c.grafanaURL}}
 		r, err := client.Sync(ctx, items, opts, c.out)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.out, "%d created, %d updated, %d unchanged, %d home dashboards set, %d conflicts, %d failed, %d notes\n",
-			r.Created, r.Updated, r.Unchanged, r.Homes, r.Conflicts, r.Failed, len(r.Notes))
+		fmt.Fprintf(c.out, "%d created, %d updated, %d unchanged, %d deleted, %d home dashboards set, %d conflicts, %d failed, %d notes\n",
+			r.Created, r.Updated, r.Unchanged, r.Deleted, r.Homes, r.Conflicts, r.Failed, len(r.Notes))
 		if r.Conflicts+r.Failed > 0 {
 			return fmt.Errorf("%d layout(s) not synced (see above)", r.Conflicts+r.Failed)
 		}
@@ -96,4 +99,12 @@ func (p pushedVersions) Version(ctx context.Context, tenant, id string) (int64, 
 
 func (p pushedVersions) Record(ctx context.Context, tenant, id string, version int64) error {
 	return p.st.SetLayoutSyncVersion(ctx, tenant, id, p.target, version)
+}
+
+func (p pushedVersions) Versions(ctx context.Context, tenant string) (map[string]int64, error) {
+	return p.st.LayoutSyncVersions(ctx, tenant, p.target)
+}
+
+func (p pushedVersions) Forget(ctx context.Context, tenant, id string) error {
+	return p.st.ForgetLayoutSync(ctx, tenant, id, p.target)
 }

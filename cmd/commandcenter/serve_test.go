@@ -438,6 +438,7 @@ func TestLayoutsSyncPushesToGrafana(t *testing.T) {
 	if out, code := sync("sa-secret", "--force"); code != 0 || !strings.Contains(out, "1 updated") {
 		t.Errorf("--force (%d):\n%s", code, out)
 	}
+
 	// dashboards export renders the saved layouts too.
 	exported := t.TempDir()
 	if out, err := exec.Command(binary, "dashboards", "export", "--data-dir", dataDir, exported).CombinedOutput(); err != nil {
@@ -452,5 +453,22 @@ func TestLayoutsSyncPushesToGrafana(t *testing.T) {
 	}
 	if out, code := sync(""); code != 1 || !strings.Contains(out, "no Grafana token") {
 		t.Errorf("no token (%d):\n%s", code, out)
+	}
+	// Deleting the layout deletes its dashboard at the next sync.
+	current, err := acme.Layout(context.Background(), "ops-home")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := acme.DeleteLayout(context.Background(), "ops-home", current.Version); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := sync("sa-secret"); code != 0 || !strings.Contains(out, "1 deleted") {
+		t.Errorf("after deleting the layout (%d):\n%s", code, out)
+	}
+	g.Lock()
+	_, left := g.Dashboards[uid]
+	g.Unlock()
+	if left {
+		t.Error("the deleted layout's dashboard is still in Grafana")
 	}
 }

@@ -179,3 +179,32 @@ func (s *Store) SetLayoutSyncVersion(ctx context.Context, tenant, id, target str
 		return err
 	})
 }
+
+// LayoutSyncVersions are the layouts of a tenant pushed to target, by id,
+// with the version each push made (deleted layouts included, until
+// ForgetLayoutSync).
+func (s *Store) LayoutSyncVersions(ctx context.Context, tenant, target string) (map[string]int64, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, version FROM layout_syncs WHERE tenant = ? AND target = ?`, tenant, target)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var v int64
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, err
+		}
+		out[id] = v
+	}
+	return out, rows.Err()
+}
+
+// ForgetLayoutSync drops what was pushed of a layout to target.
+func (s *Store) ForgetLayoutSync(ctx context.Context, tenant, id, target string) error {
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM layout_syncs WHERE tenant = ? AND id = ? AND target = ?`, tenant, id, target)
+		return err
+	})
+}

@@ -18,10 +18,12 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
+	"github.com/commandcenter/commandcenter/dashboards"
 )
 
 // Client calls one Grafana's HTTP API with a service account token.
@@ -137,17 +139,26 @@ type Options struct {
 	// Pushed remembers the Grafana version of each layout's dashboard as
 	// last pushed, to tell an edit made in Grafana from the sync's own.
 	Pushed Pushed
+	// Prune deletes the dashboards of Tenant's layouts that were pushed
+	// once and are no longer among the items (deleted layouts), unless
+	// they were edited in Grafana since.
+	Prune  bool
+	Tenant string
 }
 
 // Pushed keeps, per layout, the Grafana version its last push made.
 type Pushed interface {
 	Version(ctx context.Context, tenant, id string) (version int64, ok bool, err error)
 	Record(ctx context.Context, tenant, id string, version int64) error
+	// Versions are every layout of the tenant ever pushed (and not
+	// forgotten), by id.
+	Versions(ctx context.Context, tenant string) (map[string]int64, error)
+	Forget(ctx context.Context, tenant, id string) error
 }
 
 // Report counts what a sync did (or, dry, would do).
 type Report struct {
-	Created, Updated, Unchanged int
+	Created, Updated, Unchanged, Deleted int
 	// Conflicts are dashboards someone changed in Grafana meanwhile:
 	// left as they are.
 	Conflicts int
@@ -163,6 +174,14 @@ type Report struct {
 // for its item and the others go on.
 func (c *Client) Sync(ctx context.Context, items []Item, opts Options, out io.Writer) (Report, error) {
 	var r Report
+	// The token first: a refused one stops here, before anything is read
+	// or written.
+	if err := c.call(ctx, http.MethodGet, "/api/user", nil, nil, nil); err != nil {
+		if fatal(err) {
+			return r, tokenRefused(err)
+		}
+		return r, err
+	}
 	would := ""
 	if opts.DryRun {
 		would = "would be "
@@ -227,7 +246,75 @@ func (c *Client) Sync(ctx context.Context, items []Item, opts Options, out io.Wr
 			}
 		}
 	}
+	if opts.Prune && opts.Pushed != nil {
+		if err := c.prune(ctx, items, opts, &r, say); err != nil {
+			return r, err
+		}
+	}
 	return r, nil
+}
+
+// prune deletes the dashboards of layouts pushed once and deleted since,
+// unless someone edited them in Grafana after the last push.
+func (c *Client) prune(ctx context.Context, items []Item, opts Options, r *Report, say func(string, ...any)) error {
+	pushed, err := opts.Pushed.Versions(ctx, opts.Tenant)
+	if err != nil {
+		return err
+	}
+	current := map[string]bool{}
+	for _, it := range items {
+		current[it.Layout.ID] = true
+	}
+	ids := slices.Sorted(maps.Keys(pushed))
+	for _, id := range ids {
+		if current[id] {
+			continue
+		}
+		name, uid := opts.Tenant+"/"+id, dashboards.LayoutUID(opts.Tenant, id)
+		var existing struct {
+			Meta struct {
+				Version int64 `json:"version"`
+			} `json:"meta"`
+		}
+		err := c.call(ctx, http.MethodGet, "/api/dashboards/uid/"+uid, nil, nil, &existing)
+		switch {
+		case isStatus(err, http.StatusNotFound):
+			if !opts.DryRun {
+				if err := opts.Pushed.Forget(ctx, opts.Tenant, id); err != nil {
+					return err
+				}
+			}
+			continue
+		case fatal(err):
+			return tokenRefused(err)
+		case err != nil:
+			r.Failed++
+			say("FAILED %s (deleted layout): %v", name, err)
+			continue
+		case existing.Meta.Version != pushed[id] && !opts.Force:
+			r.Conflicts++
+			say("CONFLICT %s: the layout was deleted, but its dashboard was edited in Grafana since the last sync; not deleted (--force deletes)", name)
+			continue
+		case opts.DryRun:
+			r.Deleted++
+			say("%s would be deleted (its layout was)", name)
+			continue
+		}
+		if err := c.call(ctx, http.MethodDelete, "/api/dashboards/uid/"+uid, nil, nil, nil); err != nil {
+			if fatal(err) {
+				return tokenRefused(err)
+			}
+			r.Failed++
+			say("FAILED %s (deleted layout): %v", name, err)
+			continue
+		}
+		if err := opts.Pushed.Forget(ctx, opts.Tenant, id); err != nil {
+			return err
+		}
+		r.Deleted++
+		say("%s deleted (its layout was)", name)
+	}
+	return nil
 }
 
 func reason(err error) string {

@@ -28,7 +28,24 @@ func (m memPushed) Record(_ context.Context, tenant, id string, v int64) error {
 	return nil
 }
 
-func opts(pushed memPushed) grafanasync.Options { return grafanasync.Options{Pushed: pushed} }
+func (m memPushed) Versions(_ context.Context, tenant string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for k, v := range m {
+		if t, id, _ := strings.Cut(k, "/"); t == tenant {
+			out[id] = v
+		}
+	}
+	return out, nil
+}
+
+func (m memPushed) Forget(_ context.Context, tenant, id string) error {
+	delete(m, tenant+"/"+id)
+	return nil
+}
+
+func opts(pushed memPushed) grafanasync.Options {
+	return grafanasync.Options{Pushed: pushed, Prune: true, Tenant: "acme"}
+}
 
 // layout is a valid layout of an owner.
 func layout(id, kind, owner string, def bool) apiv1.Layout {
@@ -104,7 +121,8 @@ func TestSyncCreatesThenUpdatesInPlaceAndSetsHomes(t *testing.T) {
 	// Changing a layout updates its dashboard in place, at Grafana's version.
 	changed := layout("ops-home", apiv1.OwnerTeam, "ops", false)
 	changed.Name = "Ops, renamed"
-	r, err = c.Sync(ctx, items(t, "acme", changed), opts(pushed), &out)
+	all[0] = items(t, "acme", changed)[0]
+	r, err = c.Sync(ctx, all, opts(pushed), &out)
 	if err != nil || r.Updated != 1 {
 		t.Fatalf("update %+v %v", r, err)
 	}
@@ -235,5 +253,48 @@ func TestNewRefusesABadURLOrNoToken(t *testing.T) {
 		if _, err := grafanasync.New(c.url, c.token, time.Second); err == nil {
 			t.Errorf("%q with token %q accepted", c.url, c.token)
 		}
+	}
+}
+
+func TestSyncDeletesTheDashboardsOfDeletedLayoutsUnlessEdited(t *testing.T) {
+	g := grafanafake.Start("sa-token", "admin")
+	defer g.Close()
+	c := client(t, g, "sa-token")
+	pushed := memPushed{}
+	a, b := layout("a", apiv1.OwnerTeam, "ops", false), layout("b", apiv1.OwnerTeam, "ops", false)
+	if _, err := c.Sync(ctx, items(t, "acme", a, b), opts(pushed), new(strings.Builder)); err != nil {
+		t.Fatal(err)
+	}
+	stored := func(id string) bool {
+		g.Lock()
+		defer g.Unlock()
+		_, ok := g.Dashboards[dashboards.LayoutUID("acme", id)]
+		return ok
+	}
+	// b was deleted in commandcenter, after someone edited a in Grafana.
+	dry := opts(pushed)
+	dry.DryRun = true
+	if r, err := c.Sync(ctx, items(t, "acme", a), dry, new(strings.Builder)); err != nil || r.Deleted != 1 || !stored("b") {
+		t.Fatalf("dry: %+v %v", r, err)
+	}
+	var out strings.Builder
+	r, err := c.Sync(ctx, items(t, "acme", a), opts(pushed), &out)
+	if err != nil || r.Deleted != 1 || stored("b") || !stored("a") {
+		t.Fatalf("%+v %v\n%s", r, err, out.String())
+	}
+	// a is deleted too, but was edited in Grafana since: it stays.
+	g.Lock()
+	g.Dashboards[dashboards.LayoutUID("acme", "a")].Version++
+	g.Unlock()
+	out.Reset()
+	r, err = c.Sync(ctx, nil, opts(pushed), &out)
+	if err != nil || r.Conflicts != 1 || !stored("a") {
+		t.Fatalf("%+v %v\n%s", r, err, out.String())
+	}
+	// Another tenant's sync never deletes acme's dashboards.
+	globex := opts(memPushed{})
+	globex.Tenant = "globex"
+	if r, err := c.Sync(ctx, nil, globex, new(strings.Builder)); err != nil || r.Deleted != 0 || !stored("a") {
+		t.Errorf("globex's sync: %+v %v", r, err)
 	}
 }

@@ -1,6 +1,7 @@
 // Package grafanafake is a test server that follows Grafana's documented
 // HTTP API for what commandcenter's layouts sync calls: folders
-// (GET/POST /api/folders), dashboards (GET /api/dashboards/uid/{uid},
+// (GET/POST /api/folders), dashboards (GET and DELETE
+// /api/dashboards/uid/{uid},
 // POST /api/dashboards/db with versions: a stale version is 412
 // version-mismatch), the signed-in user (GET /api/user), teams
 // (GET /api/teams/search) and preferences (GET and PUT
@@ -41,7 +42,7 @@ type Server struct {
 	// login → dashboard uid).
 	HomeByTeam map[int]string
 	HomeByUser map[string]string
-	// Writes counts POST and PUT requests.
+	// Writes counts POST, PUT and DELETE requests.
 	Writes int
 	// FailDashboard answers 500 for POSTs of this dashboard uid.
 	FailDashboard string
@@ -119,6 +120,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if uid == s.EditBeforeSave {
 			d.Version++ // someone saves it in Grafana before the caller does
 		}
+	case r.Method == http.MethodDelete && strings.HasPrefix(path, "/api/dashboards/uid/"):
+		uid := strings.TrimPrefix(path, "/api/dashboards/uid/")
+		d, ok := s.Dashboards[uid]
+		if !ok {
+			message(w, http.StatusNotFound, "Dashboard not found")
+			return
+		}
+		delete(s.Dashboards, uid)
+		s.Writes++
+		message(w, http.StatusOK, fmt.Sprintf("Dashboard %v deleted", d.JSON["title"]), "title", d.JSON["title"])
 	case r.Method == http.MethodPost && path == "/api/dashboards/db":
 		s.saveDashboard(w, r)
 	case r.Method == http.MethodGet && path == "/api/user":
