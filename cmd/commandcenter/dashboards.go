@@ -26,7 +26,7 @@ func registerDashboards(app *kingpin.Application, out io.Writer) *dashboardsCmd 
 	c := &dashboardsCmd{out: out}
 	cmd := app.Command("dashboards", "Grafana dashboards.")
 	export := cmd.Command("export", "Write every dashboard's JSON into a folder (for Grafana's file provisioning), "+
-		"and every saved layout's under layouts/<tenant>/ when the database has any.")
+		"and every saved layout's under layouts/<tenant>/ (removing the files of layouts deleted since).")
 	c.config.register(export)
 	export.Arg("dir", "Folder to write into; made if missing.").Required().StringVar(&c.dir)
 	return c
@@ -53,6 +53,7 @@ func (c *dashboardsCmd) export() error {
 		if err != nil {
 			return err
 		}
+		written := map[string]bool{}
 		for _, s := range stored {
 			l, err := business.LayoutFromStore(s)
 			if err != nil {
@@ -68,7 +69,22 @@ func (c *dashboardsCmd) export() error {
 			if err := dashboards.WriteFile(path, raw); err != nil {
 				return err
 			}
+			written[path] = true
 			fmt.Fprintln(c.out, path)
+		}
+		// Layouts deleted since an earlier export: their files go too, or
+		// Grafana's file provisioning would bring them back.
+		stale, err := filepath.Glob(filepath.Join(c.dir, "layouts", "*", "*.json"))
+		if err != nil {
+			return err
+		}
+		for _, path := range stale {
+			if !written[path] {
+				if err := os.Remove(path); err != nil {
+					return err
+				}
+				fmt.Fprintln(c.out, "removed", path)
+			}
 		}
 		return nil
 	})

@@ -465,6 +465,13 @@ func TestLayoutsSyncPushesToGrafana(t *testing.T) {
 	if out, code := sync("sa-secret"); code != 0 || !strings.Contains(out, "1 deleted") {
 		t.Errorf("after deleting the layout (%d):\n%s", code, out)
 	}
+	// And the next export removes its file.
+	if out, err := exec.Command(binary, "dashboards", "export", "--data-dir", dataDir, exported).CombinedOutput(); err != nil || !strings.Contains(string(out), "removed") {
+		t.Errorf("export after the delete: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(exported, "layouts", "acme", "ops-home.json")); !os.IsNotExist(err) {
+		t.Errorf("the deleted layout's file is still exported: %v", err)
+	}
 	g.Lock()
 	_, left := g.Dashboards[uid]
 	g.Unlock()
