@@ -38,11 +38,7 @@ func TestMain(m *testing.M) {
 	}
 	code := func() int {
 		defer os.RemoveAll(dir)
-		if ccBin, err = servetest.Build(dir); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		if pluginBin, err = grafanatest.Build(dir); err != nil {
+		if ccBin, pluginBin, err = grafanatest.BuildAll(dir); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}

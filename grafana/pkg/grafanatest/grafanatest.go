@@ -26,6 +26,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 
+	"github.com/commandcenter/commandcenter/cmd/commandcenter/servetest"
 	"github.com/commandcenter/commandcenter/grafana/pkg/querymodel"
 )
 
@@ -42,6 +43,16 @@ func Build(dir string) (string, error) {
 		return "", fmt.Errorf("building the datasource plugin: %v\n%s", err, out)
 	}
 	return bin, nil
+}
+
+// BuildAll builds what an end-to-end test of the plugin runs into dir:
+// commandcenter (the server) and the plugin's backend.
+func BuildAll(dir string) (server, plugin string, err error) {
+	if server, err = servetest.Build(dir); err != nil {
+		return "", "", err
+	}
+	plugin, err = Build(dir)
+	return server, plugin, err
 }
 
 // Host is one running plugin process and its gRPC clients.
