@@ -30,8 +30,8 @@ type layoutsCmd struct {
 func registerLayouts(app *kingpin.Application, out io.Writer) *layoutsCmd {
 	c := &layoutsCmd{out: out}
 	layouts := app.Command("layouts", "Saved layouts (the customizable homebase).")
-	sync := layouts.Command("sync", "Push every saved layout to Grafana as a dashboard (a folder per team, stable uids, "+
-		"updated in place, never over an edit made in Grafana) and set team home dashboards.")
+	sync := layouts.Command("sync", "Push a tenant's saved layouts to Grafana as dashboards (a folder per owner, stable uids, "+
+		"updated in place; an edit made in Grafana since the last sync is left alone unless --force) and set team home dashboards.")
 	c.config.register(sync)
 	sync.Flag("grafana-url", "Grafana's base URL, e.g. http://127.0.0.1:3000.").Required().StringVar(&c.grafanaURL)
 	sync.Flag("grafana-token-env", "Environment variable holding a Grafana service account token (Editor; Admin for team home dashboards).").

@@ -1,8 +1,9 @@
 // Package grafanasync pushes rendered layouts into a Grafana through its
-// HTTP API: a folder per team (and one per tenant for users' layouts),
-// each layout's dashboard under its stable uid, updated in place at the
-// version Grafana has (never over someone's newer edit), and home
-// dashboards through the preferences API.
+// HTTP API: a folder per owner (team or user), each layout's dashboard
+// under its stable uid, updated in place only while Grafana holds the
+// version the last push made (an edit made in Grafana is never
+// overwritten unless forced), dashboards of deleted layouts removed, and
+// home dashboards set through the preferences API.
 package grafanasync
 
 import (
