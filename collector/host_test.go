@@ -264,11 +264,21 @@ func TestUnhealthySourceIsReported(t *testing.T) {
 	})
 }
 
+// A bad config is refused by the schema the plugin describes, before its
+// Configure runs; the error names the field either way.
 func TestBadPluginConfigNamesTheField(t *testing.T) {
-	h := startHost(t, testSource("misconfigured", map[string]any{"events": "many"}))
-	h.eventually("configure error", 10*time.Second, func() bool {
-		return strings.Contains(h.host.Plugins()[0].LastError, "events: must be an integer")
-	})
+	for _, tc := range []struct {
+		events any
+		want   string
+	}{
+		{"many", "events: got string, want integer"},
+		{-1, "events: minimum: got -1, want 0"},
+	} {
+		h := startHost(t, testSource("misconfigured", map[string]any{"events": tc.events}))
+		h.eventually("configure error", 10*time.Second, func() bool {
+			return strings.Contains(h.host.Plugins()[0].LastError, tc.want)
+		})
+	}
 }
 
 func lineWith(logs, substr string) string {

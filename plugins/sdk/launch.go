@@ -48,9 +48,10 @@ func (p *Plugin) Kill() { p.process.Kill() }
 func (p *Plugin) Exited() bool { return p.process.Exited() }
 
 // Launch starts a plugin exactly as commandcenter's host does: exec (with
-// the SHA-256 pin), go-plugin's handshake over gRPC, then Describe,
-// Configure and Check. A config the plugin rejects comes back as
-// ConfigErrors. On any error the process is stopped.
+// the SHA-256 pin), go-plugin's handshake over gRPC, then Describe, the
+// config checked against the schema Describe returned, Configure and Check.
+// A config the schema or the plugin rejects comes back as ConfigErrors. On
+// any error the process is stopped.
 func Launch(ctx context.Context, cfg LaunchConfig) (*Plugin, error) {
 	timeout := cfg.Timeout
 	if timeout <= 0 {
@@ -99,6 +100,13 @@ func (p *Plugin) start(ctx context.Context, config []byte, timeout time.Duration
 	}
 	if config == nil {
 		config = []byte("{}")
+	}
+	schema, err := CompileConfigSchema(p.Description.ConfigSchema)
+	if err != nil {
+		return fmt.Errorf("describe: %w", err)
+	}
+	if err := schema.Validate(config); err != nil {
+		return fmt.Errorf("config: %w", err)
 	}
 	if err := p.Configure(ctx, config); err != nil {
 		return fmt.Errorf("configure: %w", err)

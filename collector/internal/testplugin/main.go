@@ -31,8 +31,12 @@ type config struct {
 type source struct{ cfg config }
 
 func (s *source) Describe() sdk.Description {
-	return sdk.Description{Name: "testplugin", Version: "0.0.1", Kinds: []string{sdk.KindMetricsUpdated}}
+	return sdk.Description{Name: "testplugin", Version: "0.0.1", Kinds: []string{sdk.KindMetricsUpdated}, ConfigSchema: configSchema}
 }
+
+// configSchema lets any config through but a negative event count, so the
+// host's schema check has something to refuse.
+var configSchema = []byte(`{"type": "object", "properties": {"events": {"type": "integer", "minimum": 0}}}`)
 
 func (s *source) Configure(_ context.Context, raw json.RawMessage) error {
 	s.cfg = config{Events: 100, Batch: 10, Tenant: "acme"}
