@@ -7,12 +7,14 @@ import (
 	"slices"
 
 	"github.com/commandcenter/commandcenter/plugins/demo"
+	"github.com/commandcenter/commandcenter/plugins/platform"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
 // Sources maps a built-in plugin's name to its constructor.
 var Sources = map[string]func() sdk.Source{
-	demo.Name: func() sdk.Source { return demo.New(nil) },
+	demo.Name:     func() sdk.Source { return demo.New(nil) },
+	platform.Name: func() sdk.Source { return platform.New() },
 }
 
 // Names lists the built-in plugins, sorted.

@@ -322,7 +322,7 @@ func (s *Server) answer(r *http.Request) (status int, body []byte, retryAfter st
 	delay = fault.Delay
 	switch {
 	case fault.Status != 0:
-		code := map[int]string{429: "rate_limited", 401: "unauthenticated", 403: "forbidden"}[fault.Status]
+		code := map[int]string{400: "invalid_argument", 401: "unauthenticated", 403: "forbidden", 429: "rate_limited"}[fault.Status]
 		if code == "" {
 			code = "internal"
 		}
