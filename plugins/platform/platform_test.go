@@ -336,9 +336,9 @@ func TestExpiredPageTokenStartsTheListingAgain(t *testing.T) {
 
 func TestCheckTellsWhatIsWrong(t *testing.T) {
 	cases := []struct {
-		name  string
+		name   string
 		break_ func(f *fixture)
-		want  string
+		want   string
 	}{
 		{"healthy", func(*fixture) {}, ""},
 		{"key revoked", func(f *fixture) { f.api.SetKey("another") }, "credentials refused by http://127.0.0.1"},
