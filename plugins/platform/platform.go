@@ -137,7 +137,7 @@ func (s *Source) Configure(_ context.Context, raw json.RawMessage) error {
 // takes the key, and answers in the documented shape.
 func (s *Source) Check(ctx context.Context) error {
 	var p page
-	return s.client.GetJSON(ctx, s.listURL("campaigns", time.Time{}, "", 1), &p)
+	return s.client.WithoutRetries().GetJSON(ctx, s.listURL("campaigns", time.Time{}, "", 1), &p)
 }
 
 // Cursor is where each listing resumes: the updated_since of its next walk

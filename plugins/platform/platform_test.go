@@ -347,7 +347,7 @@ func TestCheckTellsWhatIsWrong(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t, "full", map[string]any{"max_retries": -1})
+			f := newFixture(t, "full", nil)
 			tc.break_(f)
 			err := f.src.Check(context.Background())
 			if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
@@ -400,5 +400,15 @@ func TestBadConfigNamesTheField(t *testing.T) {
 	t.Setenv("PLATFORM_API_KEY", "")
 	if err := New().Configure(context.Background(), json.RawMessage(`{"api_url": "https://x"}`)); err == nil || !strings.Contains(err.Error(), "api_key_env: environment variable PLATFORM_API_KEY is empty or not set") {
 		t.Errorf("without a key: %v", err)
+	}
+}
+
+func TestReadmeShowsTheSampleConfig(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```yaml\n"+SampleConfig+"```") {
+		t.Fatal("README.md's configuration block is not sample.yaml; copy sample.yaml into it")
 	}
 }

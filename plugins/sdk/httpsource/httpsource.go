@@ -148,6 +148,14 @@ func New(o Options, authorize func(*http.Request), userAgent string, logger *slo
 	}, nil
 }
 
+// WithoutRetries is a client like c, sharing its rate limit, that tries
+// each request once: for Check, which must answer within its deadline.
+func (c *Client) WithoutRetries() *Client {
+	once := *c
+	once.set.maxRetries = 0
+	return &once
+}
+
 // Failure says what kind of trouble a request met.
 type Failure int
 
