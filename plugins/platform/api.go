@@ -10,12 +10,6 @@ import (
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
-// page is one answer of a listing (README: "Listings").
-type page struct {
-	Data          []object `json:"data"`
-	NextPageToken string   `json:"next_page_token"`
-}
-
 // object is any of the five record types; each type uses its own subset
 // of the fields (README: "Records").
 type object struct {
@@ -57,6 +51,12 @@ type object struct {
 	RejectedAt   *time.Time `json:"rejected_at"`
 	PublishedAt  *time.Time `json:"published_at"`
 }
+
+// RecordKey implements httpsource.Record.
+func (o object) RecordKey() string { return o.ClientID + "/" + o.ID }
+
+// RecordTime implements httpsource.Record.
+func (o object) RecordTime() *time.Time { return o.UpdatedAt }
 
 // resource is one listing of the platform API and how its records map.
 type resource struct {

@@ -16,7 +16,6 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/commandcenter/commandcenter/plugins/sdk"
@@ -136,57 +135,18 @@ func (s *Source) Configure(_ context.Context, raw json.RawMessage) error {
 // Check implements sdk.Source: one campaign, to see that the API answers,
 // takes the key, and answers in the documented shape.
 func (s *Source) Check(ctx context.Context) error {
-	var p page
-	return s.client.WithoutRetries().GetJSON(ctx, s.listURL("campaigns", time.Time{}, "", 1), &p)
+	var p httpsource.Page[object]
+	return s.client.WithoutRetries().GetJSON(ctx, s.base.JoinPath("v1", "campaigns").String()+"?limit=1", &p)
 }
 
-// Cursor is where each listing resumes: the updated_since of its next walk
-// and, within a walk, the next page and the latest updated_at seen so far.
+// Cursor is where each listing resumes.
 type Cursor struct {
-	Version  int                     `json:"v"`
-	Listings map[string]ListingPlace `json:"listings"`
-}
-
-// ListingPlace is one listing's place in the Cursor.
-type ListingPlace struct {
-	Since time.Time `json:"since,omitzero"`
-	// SinceIDs are the records (client_id/id) updated exactly at Since,
-	// already stored: updated_since is inclusive, so the next walk gets
-	// them again and skips them.
-	SinceIDs  []string `json:"since_ids,omitempty"`
-	PageToken string   `json:"page_token,omitempty"`
-	// Seen and SeenIDs are the newest updated_at of the walk in progress
-	// and the records updated then: the next walk's Since and SinceIDs
-	// once this one is done.
-	Seen    time.Time `json:"seen,omitzero"`
-	SeenIDs []string  `json:"seen_ids,omitempty"`
-}
-
-// fresh drops the records this place has stored already, and notes the
-// newest of the rest in Seen.
-func (p *ListingPlace) fresh(records []object) []object {
-	var out []object
-	for _, o := range records {
-		id := o.ClientID + "/" + o.ID
-		if o.UpdatedAt != nil && o.UpdatedAt.Equal(p.Since) && slices.Contains(p.SinceIDs, id) {
-			continue
-		}
-		out = append(out, o)
-		if o.UpdatedAt == nil {
-			continue // refused by toBatch
-		}
-		switch at := o.UpdatedAt.UTC(); {
-		case at.After(p.Seen):
-			p.Seen, p.SeenIDs = at, []string{id}
-		case at.Equal(p.Seen) && !slices.Contains(p.SeenIDs, id):
-			p.SeenIDs = append(p.SeenIDs, id)
-		}
-	}
-	return out
+	Version  int                         `json:"v"`
+	Listings map[string]httpsource.Place `json:"listings"`
 }
 
 func parseCursor(raw string) (Cursor, error) {
-	c := Cursor{Version: 1, Listings: map[string]ListingPlace{}}
+	c := Cursor{Version: 1, Listings: map[string]httpsource.Place{}}
 	if raw == "" {
 		return c, nil
 	}
@@ -194,7 +154,7 @@ func parseCursor(raw string) (Cursor, error) {
 		return Cursor{}, fmt.Errorf("unrecognised cursor %q", raw)
 	}
 	if c.Listings == nil {
-		c.Listings = map[string]ListingPlace{}
+		c.Listings = map[string]httpsource.Place{}
 	}
 	return c, nil
 }
@@ -238,43 +198,22 @@ func (s *Source) walk(ctx context.Context, r resource, cur *Cursor, emit sdk.Emi
 	if place.Since.IsZero() && !s.since.IsZero() {
 		place.Since = s.since
 	}
-	records := 0
-	for pageNo := 1; ; pageNo++ {
-		var p page
-		err := s.client.GetJSON(ctx, s.listURL(r.Name, place.Since, place.PageToken, s.cfg.PageSize), &p)
-		if err != nil && place.PageToken != "" && httpsource.FailureOf(err) == httpsource.Rejected {
-			// Page tokens expire (README): walk again from Since. What
-			// was stored already is stored again, which changes nothing.
-			sdk.Logger().Warn("page token refused; starting the listing again", "plugin", Name, "listing", r.Name, "err", err)
-			place.PageToken = ""
-			continue
-		}
-		if err != nil {
-			return records, err
-		}
-		next := place
-		fresh := next.fresh(p.Data)
-		b, err := r.toBatch(fresh)
-		if err != nil {
-			return records, fmt.Errorf("page %d refused (the cursor stays before it): %w", pageNo, err)
-		}
-		place = next
-		place.PageToken = p.NextPageToken
-		if place.PageToken == "" && !place.Seen.IsZero() {
-			// Walk done: the next one starts at the newest record seen.
-			place.Since, place.SinceIDs = place.Seen, place.SeenIDs
-			place.Seen, place.SeenIDs = time.Time{}, nil
-		}
-		cur.Listings[r.Name] = place
-		b.Cursor = cur.String()
-		if err := emit(b); err != nil {
-			return records, hostGone{err}
-		}
-		records += len(fresh)
-		if place.PageToken == "" {
-			return records, nil
-		}
+	l := httpsource.Listing[object]{
+		Client: s.client, URL: s.base.JoinPath("v1", r.Name), SinceParam: "updated_since", Limit: s.cfg.PageSize,
+		Page: func(_ int, records []object, next httpsource.Place) error {
+			b, err := r.toBatch(records)
+			if err != nil {
+				return fmt.Errorf("%w: %w", httpsource.ErrPageRefused, err)
+			}
+			cur.Listings[r.Name] = next
+			b.Cursor = cur.String()
+			if err := emit(b); err != nil {
+				return hostGone{err}
+			}
+			return nil
+		},
 	}
+	return l.Walk(ctx, place)
 }
 
 // hostGone is an error of emit: the host cannot take more, so Collect
@@ -282,16 +221,3 @@ func (s *Source) walk(ctx context.Context, r resource, cur *Cursor, emit sdk.Emi
 type hostGone struct{ error }
 
 func (e hostGone) Unwrap() error { return e.error }
-
-func (s *Source) listURL(listing string, since time.Time, pageToken string, limit int) string {
-	u := s.base.JoinPath("v1", listing)
-	q := url.Values{"limit": {strconv.Itoa(limit)}}
-	if !since.IsZero() {
-		q.Set("updated_since", since.UTC().Format(time.RFC3339Nano))
-	}
-	if pageToken != "" {
-		q.Set("page_token", pageToken)
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
-}
