@@ -247,7 +247,6 @@ func (r *runner) command() *exec.Cmd {
 	} else {
 		cmd = exec.Command(r.cfg.Path)
 	}
-	isolate(cmd)
 	return cmd
 }
 

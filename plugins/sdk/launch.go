@@ -13,7 +13,8 @@ import (
 
 // LaunchConfig says how to start one plugin process.
 type LaunchConfig struct {
-	// Cmd is the plugin executable and its arguments; Launch starts it.
+	// Cmd is the plugin executable and its arguments; Launch starts it in
+	// its own process group, killed by the kernel if the host dies.
 	Cmd *exec.Cmd
 	// SHA256, when set, pins the executable: a file with another digest is
 	// refused before it runs.
@@ -61,6 +62,7 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Plugin, error) {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
+	isolate(cfg.Cmd)
 	cc := &plugin.ClientConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: VersionedPlugins(nil),

@@ -1,4 +1,4 @@
-package collector
+package sdk
 
 import (
 	"os/exec"
@@ -6,8 +6,8 @@ import (
 )
 
 // isolate puts a plugin in its own process group, so a signal sent to
-// serve's group (Ctrl-C, timeout(1), a supervisor stopping the job) does
-// not kill it mid-batch: serve stops it in order. And the kernel kills it
+// the host's group (Ctrl-C, timeout(1), a supervisor stopping the job) does
+// not kill it mid-batch: the host stops it in order. And the kernel kills it
 // if the host dies without cleaning up (even on SIGKILL), so no plugin is
 // ever orphaned.
 func isolate(cmd *exec.Cmd) {
