@@ -261,7 +261,7 @@ func (r *runner) start(ctx context.Context) error {
 		pin, _ = hex.DecodeString(r.cfg.SHA256) // validated with the config
 	}
 	p, err := sdk.Launch(ctx, sdk.LaunchConfig{Cmd: r.command(), SHA256: pin, Config: cfgJSON,
-		Logger: pluginLogger(r.host.logger, r.cfg.Name)})
+		Logger: PluginLogger(r.host.logger, r.cfg.Name)})
 	if err != nil {
 		return err
 	}

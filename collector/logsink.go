@@ -8,10 +8,10 @@ import (
 	"github.com/hashicorp/go-hclog"
 )
 
-// pluginLogger gives go-plugin an hclog.Logger whose every line (the
+// PluginLogger gives go-plugin an hclog.Logger whose every line (the
 // plugin's own stderr included) lands in the host's slog log, tagged with
 // the plugin's name.
-func pluginLogger(logger *slog.Logger, plugin string) hclog.Logger {
+func PluginLogger(logger *slog.Logger, plugin string) hclog.Logger {
 	level := hclog.Info
 	if logger.Enabled(context.Background(), slog.LevelDebug) {
 		level = hclog.Debug

@@ -25,9 +25,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	app.ErrorWriter(stderr)
 	serve := registerServe(app)
 	tokens := registerTokens(app)
-	plugin := registerPlugin(app)
+	plugin := registerPlugin(app, stdout)
 	dashboardsCommand := registerDashboards(app, stdout)
 	layouts := registerLayouts(app, stdout)
+	plugins := registerPlugins(app, stdout, stderr)
 	app.Command("version", "Print version information.")
 	commands := map[string]func() error{
 		"serve":             serve.run,
@@ -35,6 +36,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"tokens list":       tokens.list,
 		"tokens revoke":     tokens.revoke,
 		"plugin":            plugin.run,
+		"plugins check":     plugins.check,
+		"plugins run":       plugins.run,
+		"plugins list":      plugins.list,
 		"dashboards export": dashboardsCommand.export,
 		"layouts sync":      layouts.sync,
 		"version":           func() error { return printVersion(stdout) },

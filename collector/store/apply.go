@@ -117,6 +117,33 @@ func (s *Store) Cursor(ctx context.Context, source string) (string, error) {
 	return c, err
 }
 
+// CursorState is a source's stored cursor and when it was stored.
+type CursorState struct {
+	Cursor    string
+	UpdatedAt time.Time
+}
+
+// Cursors is every source's stored cursor, by source.
+func (s *Store) Cursors(ctx context.Context) (map[string]CursorState, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT source, cursor, updated_at FROM cursors`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]CursorState{}
+	for rows.Next() {
+		var source string
+		var c CursorState
+		var ms int64
+		if err := rows.Scan(&source, &c.Cursor, &ms); err != nil {
+			return nil, err
+		}
+		c.UpdatedAt = time.UnixMilli(ms)
+		out[source] = c
+	}
+	return out, rows.Err()
+}
+
 // applier holds one transaction's prepared statements.
 type applier struct {
 	tx     *sql.Tx

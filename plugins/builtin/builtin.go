@@ -11,11 +11,18 @@ import (
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
-// Sources maps a built-in plugin's name to its constructor.
-var Sources = map[string]func() sdk.Source{
-	demo.Name:     func() sdk.Source { return demo.New(nil) },
-	platform.Name: func() sdk.Source { return platform.New() },
+// Plugin is one built-in source.
+type Plugin struct {
+	New func() sdk.Source
+	// SampleConfig is its documented entry of the config's plugins list.
+	SampleConfig string
+}
+
+// Plugins maps a built-in plugin's name to it.
+var Plugins = map[string]Plugin{
+	demo.Name:     {New: func() sdk.Source { return demo.New(nil) }, SampleConfig: demo.SampleConfig},
+	platform.Name: {New: func() sdk.Source { return platform.New() }, SampleConfig: platform.SampleConfig},
 }
 
 // Names lists the built-in plugins, sorted.
-func Names() []string { return slices.Sorted(maps.Keys(Sources)) }
+func Names() []string { return slices.Sorted(maps.Keys(Plugins)) }

@@ -16,6 +16,7 @@
 package sdktest
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -457,6 +458,7 @@ func init() {
 	if spec == "" {
 		return
 	}
+	os.Unsetenv(hostEnv) // or a plugin built with sdktest would be a host too
 	var p Plugin
 	if err := json.Unmarshal([]byte(spec), &p); err != nil {
 		fmt.Println("error", err)
@@ -498,11 +500,10 @@ func (s *suite) exitsWithHost(ctx context.Context) (string, error) {
 	}
 	defer host.Wait()
 	defer host.Process.Kill()
-	var word string
+	line, _ := bufio.NewReader(out).ReadString('\n')
 	var pid int
-	if _, err := fmt.Fscan(out, &word, &pid); err != nil || word != "pid" {
-		rest, _ := io.ReadAll(out)
-		return "", fmt.Errorf("the stand-in host did not start the plugin: %s %s", word, rest)
+	if _, err := fmt.Sscanf(line, "pid %d", &pid); err != nil {
+		return "", fmt.Errorf("the stand-in host did not start the plugin: %s", strings.TrimSpace(line))
 	}
 	host.Process.Kill() // SIGKILL
 	deadline := time.Now().Add(5 * time.Second)
