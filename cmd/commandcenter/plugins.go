@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -207,7 +206,7 @@ func (c *pluginsCmd) list() error {
 				health = "unhealthy: " + st.HealthMessage
 			}
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, runs, p.Interval, last, up, health, lastErr)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, runs, p.Interval, last, up, oneLine(health), oneLine(lastErr))
 	}
 	w.Flush()
 	if liveErr != nil {
@@ -227,27 +226,32 @@ func (c *pluginsCmd) liveState(cfg *config.Config) (map[string]apiv1.PluginStatu
 	if strings.HasPrefix(host, ":") {
 		host = "127.0.0.1" + host
 	}
-	req, err := http.NewRequest(http.MethodGet, "http://"+host+apiv1.PathPlugins, nil)
+	client, err := apiv1.New(apiv1.Config{URL: "http://" + host, Token: token, Timeout: 5 * time.Second, UserAgent: "commandcenter-plugins-list"})
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	client := &http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Do(req)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	body, err := client.Plugins(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("no server answers at %s: %w", host, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("the server at %s answered %s", host, resp.Status)
-	}
-	var body apiv1.PluginsResponse
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("the server at %s: %w", host, err)
+		return nil, fmt.Errorf("asking the server at %s: %w", host, err)
 	}
 	out := map[string]apiv1.PluginStatus{}
 	for _, p := range body.Plugins {
 		out[p.Name] = p
 	}
 	return out, nil
+}
+
+// oneLine keeps a table row one line: the first line of s, at most 100
+// characters.
+func oneLine(s string) string {
+	s, _, cut := strings.Cut(s, "\n")
+	if r := []rune(s); len(r) > 100 {
+		s, cut = string(r[:100]), true
+	}
+	if cut {
+		s += " …"
+	}
+	return s
 }

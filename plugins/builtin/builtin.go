@@ -8,6 +8,7 @@ import (
 
 	"github.com/commandcenter/commandcenter/plugins/demo"
 	"github.com/commandcenter/commandcenter/plugins/platform"
+	"github.com/commandcenter/commandcenter/plugins/scraper"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
@@ -22,6 +23,7 @@ type Plugin struct {
 var Plugins = map[string]Plugin{
 	demo.Name:     {New: func() sdk.Source { return demo.New(nil) }, SampleConfig: demo.SampleConfig},
 	platform.Name: {New: func() sdk.Source { return platform.New() }, SampleConfig: platform.SampleConfig},
+	scraper.Name:  {New: func() sdk.Source { return scraper.New() }, SampleConfig: scraper.SampleConfig},
 }
 
 // Names lists the built-in plugins, sorted.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -75,15 +76,19 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Plugin, error) {
 		cc.SecureConfig = &plugin.SecureConfig{Checksum: cfg.SHA256, Hash: sha256.New()}
 	}
 	p := &Plugin{process: plugin.NewClient(cc)}
-	if err := p.start(ctx, cfg.Config, timeout); err != nil {
+	if err := p.start(ctx, cfg.Cmd.Path, cfg.Config, timeout); err != nil {
 		p.process.Kill()
 		return nil, err
 	}
 	return p, nil
 }
 
-func (p *Plugin) start(ctx context.Context, config []byte, timeout time.Duration) error {
+func (p *Plugin) start(ctx context.Context, path string, config []byte, timeout time.Duration) error {
 	rpc, err := p.process.Client()
+	if err != nil && strings.Contains(err.Error(), "Unrecognized remote plugin message") {
+		// go-plugin's own text runs to a dozen lines of guesses.
+		return fmt.Errorf("starting plugin: %s did not answer the plugin handshake (it exited, or printed something else first): is it a commandcenter plugin built for this machine?", path)
+	}
 	if err != nil {
 		return fmt.Errorf("starting plugin: %w", err)
 	}
