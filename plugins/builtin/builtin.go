@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/commandcenter/commandcenter/plugins/demo"
+	"github.com/commandcenter/commandcenter/plugins/performance"
 	"github.com/commandcenter/commandcenter/plugins/platform"
 	"github.com/commandcenter/commandcenter/plugins/scraper"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
@@ -21,9 +22,10 @@ type Plugin struct {
 
 // Plugins maps a built-in plugin's name to it.
 var Plugins = map[string]Plugin{
-	demo.Name:     {New: func() sdk.Source { return demo.New(nil) }, SampleConfig: demo.SampleConfig},
-	platform.Name: {New: func() sdk.Source { return platform.New() }, SampleConfig: platform.SampleConfig},
-	scraper.Name:  {New: func() sdk.Source { return scraper.New() }, SampleConfig: scraper.SampleConfig},
+	demo.Name:        {New: func() sdk.Source { return demo.New(nil) }, SampleConfig: demo.SampleConfig},
+	performance.Name: {New: func() sdk.Source { return performance.New() }, SampleConfig: performance.SampleConfig},
+	platform.Name:    {New: func() sdk.Source { return platform.New() }, SampleConfig: platform.SampleConfig},
+	scraper.Name:     {New: func() sdk.Source { return scraper.New() }, SampleConfig: scraper.SampleConfig},
 }
 
 // Names lists the built-in plugins, sorted.
