@@ -24,7 +24,11 @@ import (
 )
 
 // testPlugin is the built testplugin executable, shared by every test.
-var testPlugin string
+var (
+	testPlugin string
+	// builtins serves the built-in plugins as `commandcenter plugin NAME`.
+	builtins string
+)
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "cc-host-test")
@@ -32,9 +36,12 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	testPlugin = filepath.Join(dir, "testplugin")
-	if out, err := exec.Command("go", "build", "-o", testPlugin, "./internal/testplugin").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building testplugin: %v\n%s", err, out)
-		os.Exit(1)
+	builtins = filepath.Join(dir, "builtins")
+	for bin, pkg := range map[string]string{testPlugin: "./internal/testplugin", builtins: "./internal/builtins"} {
+		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
