@@ -48,6 +48,7 @@ func NewHost(plugins []config.Plugin, ingester *Ingester, executable string) *Ho
 		r.status.Path = p.Path
 		h.metrics.PluginUp.WithLabelValues(p.Name).Set(0)
 		h.metrics.PluginRestarts.WithLabelValues(p.Name)
+		h.metrics.CollectErrors.WithLabelValues(p.Name)
 		h.runners = append(h.runners, r)
 	}
 	return h
@@ -131,6 +132,7 @@ func (r *runner) run(ctx context.Context) {
 			failures = 0
 		default:
 			failures++
+			r.host.metrics.CollectErrors.WithLabelValues(r.cfg.Name).Inc()
 			r.failed(err)
 			// A hung or broken plugin is killed and started afresh; data
 			// errors (a rejected batch, a locked database) are retried by

@@ -219,6 +219,12 @@ func TestGarbageIsRejectedAndNothingStored(t *testing.T) {
 	if st := h.host.Plugins()[0]; !strings.Contains(st.LastError, `unknown kind "garbage!"`) {
 		t.Fatalf("last_error = %q", st.LastError)
 	}
+	if n := testutil.ToFloat64(h.metrics.CollectErrors.WithLabelValues("junk")); n < 2 {
+		t.Fatalf("collect errors of junk: %v", n)
+	}
+	if n := testutil.ToFloat64(h.metrics.CollectErrors.WithLabelValues("fine")); n != 0 {
+		t.Fatalf("collect errors of fine: %v", n)
+	}
 }
 
 func TestChecksumPin(t *testing.T) {

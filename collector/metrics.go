@@ -12,6 +12,7 @@ type Metrics struct {
 	PluginRestarts    *prometheus.CounterVec
 	PluginLastSuccess *prometheus.GaugeVec
 	CollectDuration   *prometheus.HistogramVec
+	CollectErrors     *prometheus.CounterVec
 	IngestedEvents    *prometheus.CounterVec
 	IngestedBatches   *prometheus.CounterVec
 	Duplicates        *prometheus.CounterVec
@@ -38,6 +39,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Duration of Collect runs, storing included.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
 		}, []string{"plugin"}),
+		CollectErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metricnames.PluginCollectErrorsTotal,
+			Help: "Collect runs that failed: the source's error (a listing that failed, a page refused), a batch the store refused, or a hang.",
+		}, []string{"plugin"}),
 		IngestedEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: metricnames.IngestedEventsTotal,
 			Help: "New events stored, by source and kind (re-sent events are not counted).",
@@ -55,6 +60,6 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Batches rejected and not stored, by source and reason.",
 		}, []string{"source", "reason"}),
 	}
-	reg.MustRegister(m.PluginUp, m.PluginRestarts, m.PluginLastSuccess, m.CollectDuration, m.IngestedEvents, m.IngestedBatches, m.Duplicates, m.Rejected)
+	reg.MustRegister(m.PluginUp, m.PluginRestarts, m.PluginLastSuccess, m.CollectDuration, m.CollectErrors, m.IngestedEvents, m.IngestedBatches, m.Duplicates, m.Rejected)
 	return m
 }
