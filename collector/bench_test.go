@@ -1,11 +1,14 @@
 package collector
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"strconv"
 	"path/filepath"
 	"testing"
 	"time"
@@ -139,4 +142,68 @@ func platformRecord(path string, i int) json.RawMessage {
 		rest = fmt.Sprintf(`"platform": "instagram", "title": "Video %d", "status": "uploaded", "scheduled_for": %q, "uploaded_at": %q`, i, at, at)
 	}
 	return json.RawMessage("{" + common + ", " + rest + "}")
+}
+
+// BenchmarkCSVImport1M imports a 1,000,000-row performance export through
+// the built-in performance plugin, over gRPC, into a fresh store, daily
+// rollups and campaign totals included, as serve does. Target: <= 30 s.
+func BenchmarkCSVImport1M(b *testing.B) {
+	rows := 1_000_000
+	if s := os.Getenv("CC_BENCH_ROWS"); s != "" {
+		rows, _ = strconv.Atoi(s)
+	}
+	csvPath := filepath.Join(b.TempDir(), "export.csv")
+	writePerformanceCSV(b, csvPath, rows)
+	cfg := config.Plugin{Name: "performance", Builtin: "performance", Config: map[string]any{"csv_files": []string{csvPath}},
+		Interval: model.Duration(time.Hour), Timeout: model.Duration(10 * time.Minute)}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+	var total time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		st, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		host := NewHost([]config.Plugin{cfg}, &Ingester{Store: st, Metrics: NewMetrics(prometheus.NewRegistry()), Logger: logger}, builtins)
+		r := host.runners[0]
+		if err := r.start(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		if err := r.collect(ctx); err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(start)
+		b.StopTimer()
+		r.stop()
+		st.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(total.Seconds()/float64(b.N), "s/import")
+	b.ReportMetric(float64(rows)*float64(b.N)/total.Seconds(), "rows/s")
+}
+
+// writePerformanceCSV writes n daily rows, each its own (tenant, campaign,
+// video, platform, day): 90 days of ever more videos over 3 tenants and
+// 40 campaigns, as an ad manager exports them.
+func writePerformanceCSV(b *testing.B, path string, n int) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	w.WriteString("date,client_id,campaign_id,video_id,platform,impressions,views,clicks,likes,comments,shares,cost,currency\n")
+	start := time.Date(2026, 8, 25, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		video := i / 90
+		fmt.Fprintf(w, "%s,%s,cmp-%d,vid-%d,%s,%d,%d,%d,%d,%d,%d,%d.%02d,EUR\n",
+			start.AddDate(0, 0, i%90).Format(time.DateOnly), []string{"acme", "globex", "initech"}[video%3], video%40, video,
+			[]string{"tiktok", "instagram", "youtube"}[video/3%3], 4000+i%997, 3000+i%991, 40+i%37, 200+i%101, 10+i%13, 5+i%7, i%300, i%100)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
 }

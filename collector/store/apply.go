@@ -157,13 +157,17 @@ type applier struct {
 	// keepSince is the retention horizon: older events are not stored.
 	keepSince time.Time
 
-	insertEvent, selectStatus, upsertEntity, upsertMetric, upsertScraper, sentEvent, dropStandIn *sql.Stmt
+	insertEvent, selectStatus, upsertEntity, upsertMetric, selectMetric, upsertScraper, sentEvent, dropStandIn *sql.Stmt
 	// campaigns and videos whose views changed, for milestone checks.
 	campaigns map[[2]string]bool
 	videos    map[[2]string]bool
-	// rollups are the daily_rollup keys (tenant, day, platform, campaign)
-	// to recompute.
-	rollups map[[4]string]bool
+	// rollupDeltas are what the batch's daily metrics changed, per
+	// daily_rollup row (tenant, day, platform, campaign, currency); rollups
+	// are the keys (tenant, day, platform, campaign) to recompute whole
+	// instead: a row whose currency changed, or values too large to add
+	// without risking the saturated sums.
+	rollupDeltas map[[5]string]*[8]int64
+	rollups      map[[4]string]bool
 }
 
 func (a *applier) prepare(ctx context.Context) error {
@@ -195,6 +199,8 @@ func (a *applier) prepare(ctx context.Context) error {
 			campaign = excluded.campaign, influencer = excluded.influencer, platform = excluded.platform,
 			due_at = excluded.due_at, amount_minor = excluded.amount_minor, currency = excluded.currency,
 			attrs = excluded.attrs, source = excluded.source, updated_at = excluded.updated_at`)
+	a.selectMetric = prep(`SELECT impressions, views, clicks, likes, comments, shares, cost_minor, revenue_minor, currency
+		FROM daily_metrics WHERE tenant = ? AND campaign = ? AND influencer = ? AND video = ? AND platform = ? AND day = ?`)
 	a.upsertMetric = prep(`INSERT INTO daily_metrics (tenant, campaign, influencer, video, platform, day,
 			impressions, views, clicks, likes, comments, shares, cost_minor, revenue_minor, currency)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -213,7 +219,7 @@ func (a *applier) prepare(ctx context.Context) error {
 }
 
 func (a *applier) close() {
-	for _, st := range []*sql.Stmt{a.insertEvent, a.selectStatus, a.upsertEntity, a.upsertMetric, a.upsertScraper, a.sentEvent, a.dropStandIn} {
+	for _, st := range []*sql.Stmt{a.insertEvent, a.selectStatus, a.upsertEntity, a.upsertMetric, a.selectMetric, a.upsertScraper, a.sentEvent, a.dropStandIn} {
 		if st != nil {
 			st.Close()
 		}
@@ -381,6 +387,14 @@ func (a *applier) dailyMetric(ctx context.Context, m *sdk.DailyMetric) error {
 	if m.Revenue != nil {
 		revenue, currency = m.Revenue.Minor, m.Revenue.Currency
 	}
+	var old [8]int64
+	var oldCurrency string
+	err := a.selectMetric.QueryRowContext(ctx, m.Tenant, m.Campaign, m.Influencer, m.Video, m.Platform, m.Day).
+		Scan(&old[0], &old[1], &old[2], &old[3], &old[4], &old[5], &old[6], &old[7], &oldCurrency)
+	existed := err == nil
+	if err != nil && err != sql.ErrNoRows {
+		return err
+	}
 	if _, err := a.upsertMetric.ExecContext(ctx, m.Tenant, m.Campaign, m.Influencer, m.Video, m.Platform, m.Day,
 		m.Impressions, m.Views, m.Clicks, m.Likes, m.Comments, m.Shares, cost, revenue, currency); err != nil {
 		return err
@@ -389,41 +403,143 @@ func (a *applier) dailyMetric(ctx context.Context, m *sdk.DailyMetric) error {
 	a.touch(m.Tenant)
 	if a.campaigns == nil {
 		a.campaigns, a.videos, a.rollups = map[[2]string]bool{}, map[[2]string]bool{}, map[[4]string]bool{}
+		a.rollupDeltas = map[[5]string]*[8]int64{}
 	}
-	a.rollups[[4]string{m.Tenant, m.Day, m.Platform, m.Campaign}] = true
 	a.campaigns[[2]string{m.Tenant, m.Campaign}] = true
 	if m.Video != "" {
 		a.videos[[2]string{m.Tenant, m.Video}] = true
 	}
+	key := [4]string{m.Tenant, m.Day, m.Platform, m.Campaign}
+	values := [8]int64{m.Impressions, m.Views, m.Clicks, m.Likes, m.Comments, m.Shares, cost, revenue}
+	if existed && oldCurrency != currency || !addable(values) || !addable(old) {
+		a.rollups[key] = true
+		return nil
+	}
+	rowKey := [5]string{m.Tenant, m.Day, m.Platform, m.Campaign, currency}
+	delta := a.rollupDeltas[rowKey]
+	if delta == nil {
+		delta = new([8]int64)
+		a.rollupDeltas[rowKey] = delta
+	}
+	for i := range delta {
+		delta[i] += values[i] - old[i]
+	}
 	return nil
+}
+
+// maxAddable bounds the values whose changes are added to the rollup in
+// place: sums of them cannot come near the int64 limit the rollup
+// saturates at, which only a recompute gets right.
+const maxAddable = 1 << 40
+
+func addable(values [8]int64) bool {
+	for _, v := range values {
+		if v > maxAddable || v < -maxAddable {
+			return false
+		}
+	}
+	return true
 }
 
 // afterMetrics recomputes the daily rollups and totals of every campaign
 // the batch touched and records one milestone.reached event per campaign or video and
 // threshold, the first time its total views cross it.
 func (a *applier) afterMetrics(ctx context.Context) error {
+	if len(a.rollups) == 0 && len(a.rollupDeltas) == 0 {
+		return nil
+	}
+	// Prepared once a batch: a large import touches thousands of keys.
+	var stmts []*sql.Stmt
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
+	var err error
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		if st, err = a.tx.PrepareContext(ctx, q); err == nil {
+			stmts = append(stmts, st)
+		}
+		return st
+	}
+	// Sums stay saturated at the int64 limit, as sumOf's are.
+	add := func(col string) string {
+		return col + " = CAST(min(" + col + " + excluded." + col + ", 9223372036854775807.0) AS INTEGER)"
+	}
+	addRollup := prep(`INSERT INTO daily_rollup (tenant, day, platform, campaign, currency,
+			impressions, views, clicks, likes, comments, shares, cost_minor, revenue_minor)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, day, platform, campaign, currency) DO UPDATE SET
+			` + add("impressions") + `, ` + add("views") + `, ` + add("clicks") + `, ` + add("likes") + `,
+			` + add("comments") + `, ` + add("shares") + `, ` + add("cost_minor") + `, ` + add("revenue_minor"))
+	addTotals := prep(`INSERT INTO campaign_totals (tenant, campaign, platform, currency,
+			impressions, views, clicks, engagements, cost_minor, revenue_minor, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, campaign, platform, currency) DO UPDATE SET
+			` + add("impressions") + `, ` + add("views") + `, ` + add("clicks") + `, ` + add("engagements") + `,
+			` + add("cost_minor") + `, ` + add("revenue_minor") + `, updated_at = excluded.updated_at`)
+	deleteRollup := prep(`DELETE FROM daily_rollup WHERE tenant = ? AND day = ? AND platform = ? AND campaign = ?`)
+	insertRollup := prep(`INSERT INTO daily_rollup
+		SELECT tenant, day, platform, campaign, currency, ` + sumOf("impressions") + `, ` + sumOf("views") + `, ` + sumOf("clicks") + `,
+			` + sumOf("likes") + `, ` + sumOf("comments") + `, ` + sumOf("shares") + `, ` + sumOf("cost_minor") + `, ` + sumOf("revenue_minor") + `
+		FROM daily_metrics WHERE tenant = ? AND campaign = ? AND day = ? AND platform = ? GROUP BY currency`)
+	deleteTotals := prep(`DELETE FROM campaign_totals WHERE tenant = ? AND campaign = ?`)
+	insertTotals := prep(`INSERT INTO campaign_totals
+		SELECT tenant, campaign, platform, currency, ` + sumOf("impressions") + `, ` + sumOf("views") + `, ` + sumOf("clicks") + `,
+			` + sumOf("likes + comments + shares") + `, ` + sumOf("cost_minor") + `, ` + sumOf("revenue_minor") + `, ?
+		FROM daily_metrics WHERE tenant = ? AND campaign = ? GROUP BY platform, currency`)
+	if err != nil {
+		return err
+	}
+	// A campaign with a rollup key to recompute has its totals recomputed
+	// too; the others get the batch's changes added.
+	recomputeCampaign := map[[2]string]bool{}
 	for k := range a.rollups {
-		if _, err := a.tx.ExecContext(ctx, `DELETE FROM daily_rollup WHERE tenant = ? AND day = ? AND platform = ? AND campaign = ?`,
-			k[0], k[1], k[2], k[3]); err != nil {
+		recomputeCampaign[[2]string{k[0], k[3]}] = true
+	}
+	totals := map[[4]string]*[8]int64{}
+	for k, d := range a.rollupDeltas {
+		if a.rollups[[4]string{k[0], k[1], k[2], k[3]}] {
+			continue
+		}
+		if _, err := addRollup.ExecContext(ctx, k[0], k[1], k[2], k[3], k[4], d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]); err != nil {
 			return err
 		}
-		if _, err := a.tx.ExecContext(ctx, `INSERT INTO daily_rollup
-			SELECT tenant, day, platform, campaign, currency, `+sumOf("impressions")+`, `+sumOf("views")+`, `+sumOf("clicks")+`,
-				`+sumOf("likes")+`, `+sumOf("comments")+`, `+sumOf("shares")+`, `+sumOf("cost_minor")+`, `+sumOf("revenue_minor")+`
-			FROM daily_metrics INDEXED BY daily_metrics_by_day
-			WHERE tenant = ? AND day = ? AND platform = ? AND campaign = ? GROUP BY currency`, k[0], k[1], k[2], k[3]); err != nil {
+		if recomputeCampaign[[2]string{k[0], k[3]}] {
+			continue
+		}
+		tk := [4]string{k[0], k[3], k[2], k[4]} // tenant, campaign, platform, currency
+		t := totals[tk]
+		if t == nil {
+			t = new([8]int64)
+			totals[tk] = t
+		}
+		for i := range d {
+			t[i] += d[i]
+		}
+	}
+	for k, t := range totals {
+		if _, err := addTotals.ExecContext(ctx, k[0], k[1], k[2], k[3], t[0], t[1], t[2], t[3]+t[4]+t[5], t[6], t[7], a.now.UnixMilli()); err != nil {
 			return err
 		}
 	}
-	for k := range a.campaigns {
-		if _, err := a.tx.ExecContext(ctx, `DELETE FROM campaign_totals WHERE tenant = ? AND campaign = ?`, k[0], k[1]); err != nil {
+	for k := range a.rollups {
+		if _, err := deleteRollup.ExecContext(ctx, k[0], k[1], k[2], k[3]); err != nil {
 			return err
 		}
-		if _, err := a.tx.ExecContext(ctx, `INSERT INTO campaign_totals
-			SELECT tenant, campaign, platform, currency, `+sumOf("impressions")+`, `+sumOf("views")+`, `+sumOf("clicks")+`,
-				`+sumOf("likes + comments + shares")+`, `+sumOf("cost_minor")+`, `+sumOf("revenue_minor")+`, ?
-			FROM daily_metrics WHERE tenant = ? AND campaign = ? GROUP BY platform, currency`,
-			a.now.UnixMilli(), k[0], k[1]); err != nil {
+		if _, err := insertRollup.ExecContext(ctx, k[0], k[3], k[1], k[2]); err != nil {
+			return err
+		}
+	}
+	for k := range recomputeCampaign {
+		if _, err := deleteTotals.ExecContext(ctx, k[0], k[1]); err != nil {
+			return err
+		}
+		if _, err := insertTotals.ExecContext(ctx, a.now.UnixMilli(), k[0], k[1]); err != nil {
 			return err
 		}
 	}

@@ -240,9 +240,9 @@ type CampaignDayViews struct {
 }
 
 // DailyViews sums a tenant's views per campaign and platform on day
-// (YYYY-MM-DD), through the performance index.
+// (YYYY-MM-DD), from the daily rollup.
 func (s *Store) DailyViews(ctx context.Context, tenant, day string) ([]CampaignDayViews, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT campaign, platform, `+sumOf("views")+` FROM daily_metrics INDEXED BY daily_metrics_by_day
+	rows, err := s.read.QueryContext(ctx, `SELECT campaign, platform, `+sumOf("views")+` FROM daily_rollup
 		WHERE tenant = ? AND day = ? GROUP BY campaign, platform ORDER BY campaign, platform`, tenant, day)
 	if err != nil {
 		return nil, err
