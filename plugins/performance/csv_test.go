@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/commandcenter/commandcenter/plugins/sdk"
+	"github.com/commandcenter/commandcenter/plugins/sdk/sdktest"
 )
 
 // An import cut off after any batch resumes after it, not at the start:
@@ -30,7 +31,7 @@ func TestCSVResumesAfterEveryBatch(t *testing.T) {
 			wantRows, _ := json.Marshal(metrics(whole))
 			for stop := 1; stop < len(whole); stop++ {
 				first, err := f.collect("", stop)
-				if !errors.Is(err, errGone) {
+				if !errors.Is(err, sdktest.ErrHostGone) {
 					t.Fatalf("stop %d: %v, want the host's error", stop, err)
 				}
 				f.logs.Reset()
@@ -155,7 +156,7 @@ func TestCSVImportedOnceAndAgainWhenChanged(t *testing.T) {
 func TestCSVFileGoneIsNothingToDo(t *testing.T) {
 	f := newFixture(t, "csv", map[string]any{"batch_size": 2})
 	first, err := f.collect("", 3) // dec.csv done (2 rows, then 1), nov.csv begun
-	if !errors.Is(err, errGone) {
+	if !errors.Is(err, sdktest.ErrHostGone) {
 		t.Fatal(err)
 	}
 	if cur, _ := parseCursor(first[2].Cursor); len(cur.Files) != 1 || cur.Import == nil || !strings.HasSuffix(cur.Import.Path, "nov.csv") {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/commandcenter/commandcenter/plugins/fakeapi"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
+	"github.com/commandcenter/commandcenter/plugins/sdk/sdktest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*/batches.json from the plugin's output")
@@ -101,33 +102,13 @@ func (f *fixture) writeCSV(t *testing.T, name, content string) string {
 	return path
 }
 
-var errGone = errors.New("host gone")
-
 // collect runs one Collect from cursor; stopAfter > 0 makes the host go
 // away after that many batches.
 func (f *fixture) collect(cursor string, stopAfter int) ([]sdk.Batch, error) {
-	var out []sdk.Batch
-	err := f.src.Collect(context.Background(), cursor, func(b sdk.Batch) error {
-		if stopAfter > 0 && len(out) == stopAfter {
-			return errGone
-		}
-		if err := sdk.Validate(&b); err != nil {
-			return err
-		}
-		out = append(out, b)
-		return nil
-	})
-	return out, err
+	return sdktest.Collect(context.Background(), f.src, cursor, stopAfter)
 }
 
-func lastCursor(bs []sdk.Batch, before string) string {
-	for i := len(bs) - 1; i >= 0; i-- {
-		if bs[i].Cursor != "" {
-			return bs[i].Cursor
-		}
-	}
-	return before
-}
+func lastCursor(bs []sdk.Batch, before string) string { return sdktest.LastCursor(bs, before) }
 
 func metricKey(m sdk.DailyMetric) string {
 	return strings.Join([]string{m.Tenant, m.Campaign, m.Influencer, m.Video, m.Platform, m.Day}, "/")
@@ -365,7 +346,7 @@ func TestResumesWithoutLossOrDuplicates(t *testing.T) {
 	}
 	for stop := 1; stop < len(whole); stop++ {
 		first, err := f.collect("", stop)
-		if !errors.Is(err, errGone) {
+		if !errors.Is(err, sdktest.ErrHostGone) {
 			t.Fatalf("stop %d: %v, want the host's error", stop, err)
 		}
 		rest, err := f.collect(lastCursor(first, ""), 0)
@@ -661,7 +642,7 @@ func TestBadPageIsRefusedAndRetriedNextTime(t *testing.T) {
 func TestExpiredPageTokenWalksTheDaysAgain(t *testing.T) {
 	f := newFixture(t, "api", map[string]any{"page_size": 2})
 	first, err := f.collect("", 1)
-	if !errors.Is(err, errGone) {
+	if !errors.Is(err, sdktest.ErrHostGone) {
 		t.Fatalf("host went away, yet %v", err)
 	}
 	f.api.Fail(fakeapi.Fault{Page: 2, Status: 400, Times: 1})

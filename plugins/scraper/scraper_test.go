@@ -3,7 +3,6 @@ package scraper
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/commandcenter/commandcenter/plugins/fakeapi"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
+	"github.com/commandcenter/commandcenter/plugins/sdk/sdktest"
 	"github.com/commandcenter/commandcenter/plugins/sdk/httpsource"
 )
 
@@ -54,29 +54,10 @@ func newFixture(t testing.TB, testCase string, config map[string]any) *fixture {
 // collect runs one Collect from cursor; stopAfter > 0 makes the host go
 // away after that many batches.
 func (f *fixture) collect(cursor string, stopAfter int) ([]sdk.Batch, error) {
-	var out []sdk.Batch
-	errGone := errors.New("host gone")
-	err := f.src.Collect(context.Background(), cursor, func(b sdk.Batch) error {
-		if stopAfter > 0 && len(out) == stopAfter {
-			return errGone
-		}
-		if err := sdk.Validate(&b); err != nil {
-			return err
-		}
-		out = append(out, b)
-		return nil
-	})
-	return out, err
+	return sdktest.Collect(context.Background(), f.src, cursor, stopAfter)
 }
 
-func lastCursor(bs []sdk.Batch, before string) string {
-	for i := len(bs) - 1; i >= 0; i-- {
-		if bs[i].Cursor != "" {
-			return bs[i].Cursor
-		}
-	}
-	return before
-}
+func lastCursor(bs []sdk.Batch, before string) string { return sdktest.LastCursor(bs, before) }
 
 // readAPI reads one listing of a case's API files: what the batches must
 // hold.

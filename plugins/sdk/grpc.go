@@ -114,7 +114,7 @@ func (c *Client) Configure(ctx context.Context, config []byte) error {
 
 // Collect streams batches from cursor on, calling handle for each in order.
 // It stops at the first error handle returns.
-func (c *Client) Collect(ctx context.Context, cursor string, handle func(Batch) error) error {
+func (c *Client) Collect(ctx context.Context, cursor string, handle Emit) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stream, err := c.rpc.Collect(ctx, &pb.CollectRequest{Cursor: cursor})

@@ -313,22 +313,14 @@ func (s *suite) collect(ctx context.Context, cursor string, stopAfter int) ([]sd
 	defer p.Kill()
 	ctx, cancel := context.WithTimeout(ctx, s.p.Timeout)
 	defer cancel()
-	var out []sdk.Batch
-	errStop := errors.New("sdktest: host gone")
-	err = p.Collect(ctx, cursor, func(b sdk.Batch) error {
-		if stopAfter > 0 && len(out) == stopAfter {
-			return errStop
-		}
-		if err := sdk.Validate(&b); err != nil {
-			return fmt.Errorf("batch %d: %w", len(out)+1, err)
-		}
-		out = append(out, b)
-		return nil
-	})
+	out, err := Collect(ctx, p, cursor, stopAfter)
 	if stopAfter > 0 && err != nil && len(out) == stopAfter {
 		err = nil // the cut made on purpose
 	}
-	return out, err
+	if err != nil && len(out) < stopAfter || err != nil && stopAfter == 0 {
+		return out, fmt.Errorf("after batch %d: %w", len(out), err)
+	}
+	return out, nil
 }
 
 func (s *suite) collectValid(ctx context.Context) (string, error) {
@@ -390,12 +382,7 @@ func (s *suite) resumes(ctx context.Context) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("cut after %d: %w", cut, err)
 		}
-		cursor := ""
-		for _, b := range first {
-			if b.Cursor != "" {
-				cursor = b.Cursor
-			}
-		}
+		cursor := LastCursor(first, "")
 		rest, err := s.collect(ctx, cursor, 0)
 		if err != nil {
 			return "", fmt.Errorf("resuming from %q: %w", cursor, err)

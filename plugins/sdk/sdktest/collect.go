@@ -1,0 +1,49 @@
+package sdktest
+
+import (
+	"context"
+	"errors"
+
+	"github.com/commandcenter/commandcenter/plugins/sdk"
+)
+
+// Collector is what Collect drives: an sdk.Source in the test's own
+// process, or an *sdk.Plugin started with sdk.Launch.
+type Collector interface {
+	Collect(ctx context.Context, cursor string, emit sdk.Emit) error
+}
+
+// ErrHostGone is what the emit of Collect returns once stopAfter batches
+// are taken, as a host that went away would.
+var ErrHostGone = errors.New("sdktest: the host went away")
+
+// Collect runs one Collect from cursor and returns the batches taken. Each
+// is checked with sdk.Validate, as the host does: an invalid one stops the
+// Collect with its problems. With stopAfter > 0 the host goes away after
+// that many batches, which a plugin must notice (its Collect then
+// returns an error) and recover from through the cursor.
+func Collect(ctx context.Context, c Collector, cursor string, stopAfter int) ([]sdk.Batch, error) {
+	var out []sdk.Batch
+	err := c.Collect(ctx, cursor, func(b sdk.Batch) error {
+		if stopAfter > 0 && len(out) == stopAfter {
+			return ErrHostGone
+		}
+		if err := sdk.Validate(&b); err != nil {
+			return err
+		}
+		out = append(out, b)
+		return nil
+	})
+	return out, err
+}
+
+// LastCursor is the cursor the host holds after storing batches: the last
+// one a batch carried, else before.
+func LastCursor(batches []sdk.Batch, before string) string {
+	for i := len(batches) - 1; i >= 0; i-- {
+		if batches[i].Cursor != "" {
+			return batches[i].Cursor
+		}
+	}
+	return before
+}
