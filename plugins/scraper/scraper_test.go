@@ -14,8 +14,8 @@ import (
 
 	"github.com/commandcenter/commandcenter/plugins/fakeapi"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
-	"github.com/commandcenter/commandcenter/plugins/sdk/sdktest"
 	"github.com/commandcenter/commandcenter/plugins/sdk/httpsource"
+	"github.com/commandcenter/commandcenter/plugins/sdk/sdktest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*/batches.json from the plugin's output")
