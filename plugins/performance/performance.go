@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -44,11 +43,6 @@ var SampleConfig string
 
 // Config is the plugin's configuration (schema.json).
 type Config struct {
-	// APIURL is the analytics API's base URL; the listing is under /v1.
-	// Optional when CSVFiles is given.
-	APIURL string `json:"api_url"`
-	// APIKeyEnv names the environment variable holding the API key.
-	APIKeyEnv string `json:"api_key_env"`
 	// PageSize is the limit asked of each page (1-1000).
 	PageSize int `json:"page_size"`
 	// WindowDays is how many days, ending today, each Collect fetches
@@ -61,12 +55,13 @@ type Config struct {
 	CSVFiles []string `json:"csv_files"`
 	// BatchSize is how many CSV rows go in one batch (1-50000).
 	BatchSize int `json:"batch_size"`
-	httpsource.Options
+	// API is where the API is: api_url, api_key_env and the HTTP options.
+	httpsource.API
 }
 
 // DefaultConfig holds the defaults of fields a config leaves out.
 func DefaultConfig() Config {
-	return Config{APIKeyEnv: "PERFORMANCE_API_KEY", PageSize: 1000, WindowDays: 7, BackfillDays: 90, BatchSize: 5000}
+	return Config{API: httpsource.API{APIKeyEnv: "PERFORMANCE_API_KEY"}, PageSize: 1000, WindowDays: 7, BackfillDays: 90, BatchSize: 5000}
 }
 
 // Progress lines of a long CSV import: at least this often, in time or rows.
@@ -109,23 +104,8 @@ func (s *Source) Configure(_ context.Context, raw json.RawMessage) error {
 	if err := sdk.DecodeConfig(raw, &cfg); err != nil {
 		return err
 	}
-	var errs sdk.ConfigErrors
-	base, err := url.Parse(cfg.APIURL)
-	switch {
-	case cfg.APIURL == "" && len(cfg.CSVFiles) == 0:
-		errs = append(errs, sdk.Fieldf("api_url", "required unless csv_files is given: the analytics API's base URL, like https://analytics.agency.example"))
-	case cfg.APIURL == "":
-		base = nil
-	case err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "":
-		errs = append(errs, sdk.Fieldf("api_url", "must be an http or https URL, got %q", cfg.APIURL))
-	}
-	key := os.Getenv(cfg.APIKeyEnv)
-	switch {
-	case cfg.APIKeyEnv == "":
-		errs = append(errs, sdk.Fieldf("api_key_env", "required: the environment variable holding the API key"))
-	case cfg.APIURL != "" && key == "":
-		errs = append(errs, sdk.Fieldf("api_key_env", "environment variable %s is empty or not set", cfg.APIKeyEnv))
-	}
+	what := "the analytics API's base URL, like https://analytics.agency.example (or csv_files)"
+	base, client, errs := cfg.API.Connect(what, len(cfg.CSVFiles) > 0, "commandcenter-performance/"+Version, s.log)
 	bound := func(field string, v, lo, hi int) {
 		if v < lo || v > hi {
 			errs = append(errs, sdk.Fieldf(field, "must be %d to %d, got %d", lo, hi, v))
@@ -152,19 +132,10 @@ func (s *Source) Configure(_ context.Context, raw json.RawMessage) error {
 			errs = append(errs, sdk.Fieldf("csv_files", "lists %q twice", pattern))
 		}
 	}
-	errs = append(errs, cfg.Options.Validate()...)
 	if len(errs) > 0 {
 		return errs
 	}
-	s.cfg, s.base, s.client = cfg, base, nil
-	if base != nil {
-		client, err := httpsource.New(cfg.Options, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) },
-			"commandcenter-performance/"+Version, s.log)
-		if err != nil {
-			return err
-		}
-		s.client = client
-	}
+	s.cfg, s.base, s.client = cfg, base, client
 	return nil
 }
 

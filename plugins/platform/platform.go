@@ -12,9 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"time"
 
@@ -38,10 +36,6 @@ var SampleConfig string
 
 // Config is the plugin's configuration (schema.json).
 type Config struct {
-	// APIURL is the API's base URL; listings are under /v1.
-	APIURL string `json:"api_url"`
-	// APIKeyEnv names the environment variable holding the API key.
-	APIKeyEnv string `json:"api_key_env"`
 	// PageSize is the limit asked of each page (1-1000).
 	PageSize int `json:"page_size"`
 	// Entities lists the listings to pull; default all five.
@@ -49,12 +43,13 @@ type Config struct {
 	// Since bounds the first pull to records updated since then (RFC 3339);
 	// empty pulls everything.
 	Since string `json:"since"`
-	httpsource.Options
+	// API is where the API is: api_url, api_key_env and the HTTP options.
+	httpsource.API
 }
 
 // DefaultConfig holds the defaults of fields a config leaves out.
 func DefaultConfig() Config {
-	return Config{APIKeyEnv: "PLATFORM_API_KEY", PageSize: 1000, Entities: resourceNames()}
+	return Config{API: httpsource.API{APIKeyEnv: "PLATFORM_API_KEY"}, PageSize: 1000, Entities: resourceNames()}
 }
 
 // Source is the platform plugin.
@@ -92,19 +87,8 @@ func (s *Source) Configure(_ context.Context, raw json.RawMessage) error {
 	if err := sdk.DecodeConfig(raw, &cfg); err != nil {
 		return err
 	}
-	var errs sdk.ConfigErrors
-	base, err := url.Parse(cfg.APIURL)
-	if cfg.APIURL == "" {
-		errs = append(errs, sdk.Fieldf("api_url", "required: the platform API's base URL, like https://platform.agency.example"))
-	} else if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		errs = append(errs, sdk.Fieldf("api_url", "must be an http or https URL, got %q", cfg.APIURL))
-	}
-	key := os.Getenv(cfg.APIKeyEnv)
-	if cfg.APIKeyEnv == "" {
-		errs = append(errs, sdk.Fieldf("api_key_env", "required: the environment variable holding the API key"))
-	} else if key == "" {
-		errs = append(errs, sdk.Fieldf("api_key_env", "environment variable %s is empty or not set", cfg.APIKeyEnv))
-	}
+	base, client, errs := cfg.API.Connect("the platform API's base URL, like https://platform.agency.example", false,
+		"commandcenter-platform/"+Version, sdk.Logger().With("plugin", Name))
 	if cfg.PageSize < 1 || cfg.PageSize > 1000 {
 		errs = append(errs, sdk.Fieldf("page_size", "must be 1 to 1000, got %d", cfg.PageSize))
 	}
@@ -115,18 +99,13 @@ func (s *Source) Configure(_ context.Context, raw json.RawMessage) error {
 	}
 	var since time.Time
 	if cfg.Since != "" {
+		var err error
 		if since, err = time.Parse(time.RFC3339, cfg.Since); err != nil {
 			errs = append(errs, sdk.Fieldf("since", "must be an RFC 3339 time like 2026-01-01T00:00:00Z, got %q", cfg.Since))
 		}
 	}
-	errs = append(errs, cfg.Options.Validate()...)
 	if len(errs) > 0 {
 		return errs
-	}
-	client, err := httpsource.New(cfg.Options, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) },
-		"commandcenter-platform/"+Version, sdk.Logger().With("plugin", Name))
-	if err != nil {
-		return err
 	}
 	s.cfg, s.base, s.since, s.client = cfg, base, since, client
 	return nil
