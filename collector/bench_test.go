@@ -27,36 +27,13 @@ import (
 // as serve does; one op is one Collect of 100,000 events into a fresh store.
 func BenchmarkIngestThroughPlugin(b *testing.B) {
 	const events = 100_000
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg := testSource("bench", map[string]any{"events": events, "batch": 1000})
 	cfg.Timeout = model.Duration(5 * time.Minute)
-	ctx := context.Background()
-	var total time.Duration
-	for b.Loop() {
-		b.StopTimer()
-		st, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		host := NewHost([]config.Plugin{cfg}, &Ingester{Store: st, Metrics: NewMetrics(prometheus.NewRegistry()), Logger: logger}, "")
-		r := host.runners[0]
-		if err := r.start(ctx); err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-		start := time.Now()
-		if err := r.collect(ctx); err != nil {
-			b.Fatal(err)
-		}
-		total += time.Since(start)
-		b.StopTimer()
+	total := timeCollects(b, cfg, func(ctx context.Context, st *store.Store) {
 		if c, _ := st.Cursor(ctx, "bench"); c != "100000" {
 			b.Fatalf("cursor %q after collect", c)
 		}
-		r.stop()
-		st.Close()
-		b.StartTimer()
-	}
+	})
 	b.ReportMetric(float64(events)*float64(b.N)/total.Seconds(), "events/s")
 }
 
@@ -82,27 +59,7 @@ func BenchmarkPlatformPull(b *testing.B) {
 	b.Setenv("PLATFORM_API_KEY", "bench-key")
 	cfg := config.Plugin{Name: "platform", Builtin: "platform", Config: map[string]any{"api_url": api.URL, "rate_limit": 10000},
 		Interval: model.Duration(time.Hour), Timeout: model.Duration(5 * time.Minute)}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx := context.Background()
-	var total time.Duration
-	for b.Loop() {
-		b.StopTimer()
-		st, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		host := NewHost([]config.Plugin{cfg}, &Ingester{Store: st, Metrics: NewMetrics(prometheus.NewRegistry()), Logger: logger}, builtins)
-		r := host.runners[0]
-		if err := r.start(ctx); err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-		start := time.Now()
-		if err := r.collect(ctx); err != nil {
-			b.Fatal(err)
-		}
-		total += time.Since(start)
-		b.StopTimer()
+	total := timeCollects(b, cfg, func(ctx context.Context, st *store.Store) {
 		raw, _ := st.Cursor(ctx, "platform")
 		var cur platform.Cursor
 		if err := json.Unmarshal([]byte(raw), &cur); err != nil || len(cur.Listings) != 5 {
@@ -113,10 +70,7 @@ func BenchmarkPlatformPull(b *testing.B) {
 				b.Fatalf("listing %s not pulled to its end: %+v", name, place)
 			}
 		}
-		r.stop()
-		st.Close()
-		b.StartTimer()
-	}
+	})
 	b.ReportMetric(float64(5*perListing)*float64(b.N)/total.Seconds(), "entities/s")
 	b.ReportMetric(float64(events)*float64(b.N)/total.Seconds(), "events/s")
 }
@@ -156,31 +110,7 @@ func BenchmarkCSVImport1M(b *testing.B) {
 	writePerformanceCSV(b, csvPath, rows)
 	cfg := config.Plugin{Name: "performance", Builtin: "performance", Config: map[string]any{"csv_files": []string{csvPath}},
 		Interval: model.Duration(time.Hour), Timeout: model.Duration(10 * time.Minute)}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx := context.Background()
-	var total time.Duration
-	for b.Loop() {
-		b.StopTimer()
-		st, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		host := NewHost([]config.Plugin{cfg}, &Ingester{Store: st, Metrics: NewMetrics(prometheus.NewRegistry()), Logger: logger}, builtins)
-		r := host.runners[0]
-		if err := r.start(ctx); err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-		start := time.Now()
-		if err := r.collect(ctx); err != nil {
-			b.Fatal(err)
-		}
-		total += time.Since(start)
-		b.StopTimer()
-		r.stop()
-		st.Close()
-		b.StartTimer()
-	}
+	total := timeCollects(b, cfg, func(context.Context, *store.Store) {})
 	b.ReportMetric(total.Seconds()/float64(b.N), "s/import")
 	b.ReportMetric(float64(rows)*float64(b.N)/total.Seconds(), "rows/s")
 }
@@ -206,4 +136,38 @@ func writePerformanceCSV(b *testing.B, path string, n int) {
 		b.Fatal(err)
 	}
 	f.Close()
+}
+
+// timeCollects runs one Collect of cfg's plugin per benchmark op into a
+// fresh store, as serve does (the plugin started outside the timer), then
+// check on the store; it returns the time the Collects took.
+func timeCollects(b *testing.B, cfg config.Plugin, check func(context.Context, *store.Store)) time.Duration {
+	b.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+	var total time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		st, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		host := NewHost([]config.Plugin{cfg}, &Ingester{Store: st, Metrics: NewMetrics(prometheus.NewRegistry()), Logger: logger}, builtins)
+		r := host.runners[0]
+		if err := r.start(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		if err := r.collect(ctx); err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(start)
+		b.StopTimer()
+		check(ctx, st)
+		r.stop()
+		st.Close()
+		b.StartTimer()
+	}
+	return total
 }
