@@ -411,6 +411,9 @@ func (a *applier) dailyMetric(ctx context.Context, m *sdk.DailyMetric) error {
 	}
 	key := [4]string{m.Tenant, m.Day, m.Platform, m.Campaign}
 	values := [8]int64{m.Impressions, m.Views, m.Clicks, m.Likes, m.Comments, m.Shares, cost, revenue}
+	if existed && oldCurrency == currency && values == old {
+		return nil // sent again unchanged (a re-fetched window): nothing to add
+	}
 	if existed && oldCurrency != currency || !addable(values) || !addable(old) {
 		a.rollups[key] = true
 		return nil
