@@ -114,20 +114,7 @@ func TestGolden(t *testing.T) {
 			if got := len(entityKeys(batches)); got != wantEntities || gotEvents != wantEvents {
 				t.Fatalf("%d entities and %d events, want %d and %d", got, gotEvents, wantEntities, wantEvents)
 			}
-			got, _ := json.MarshalIndent(batches, "", "  ")
-			golden := filepath.Join("testdata", testCase, "batches.json")
-			if *update {
-				if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(want) != string(got)+"\n" {
-				t.Fatalf("batches differ from %s (go test ./plugins/platform -update rewrites it):\n%s", golden, got)
-			}
+			sdktest.Golden(t, filepath.Join("testdata", testCase, "batches.json"), batches, *update)
 		})
 	}
 }

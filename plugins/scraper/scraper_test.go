@@ -166,20 +166,7 @@ func TestGolden(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Fatalf("targets' last states %v, want those of their latest runs %v", got, want)
 			}
-			out, _ := json.MarshalIndent(batches, "", "  ")
-			golden := filepath.Join("testdata", testCase, "batches.json")
-			if *update {
-				if err := os.WriteFile(golden, append(out, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			wantOut, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(wantOut) != string(out)+"\n" {
-				t.Fatalf("batches differ from %s (go test ./plugins/scraper -update rewrites it):\n%s", golden, out)
-			}
+			sdktest.Golden(t, filepath.Join("testdata", testCase, "batches.json"), batches, *update)
 		})
 	}
 }

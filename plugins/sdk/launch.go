@@ -119,6 +119,9 @@ func (p *Plugin) start(ctx context.Context, path string, config []byte, timeout 
 		return fmt.Errorf("configure: %w", err)
 	}
 	if p.Healthy, p.HealthMessage, err = p.Check(ctx); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("check: no answer within %s (start, Describe, Configure and Check share that deadline)", timeout)
+		}
 		return fmt.Errorf("check: %w", err)
 	}
 	return nil

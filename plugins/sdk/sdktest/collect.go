@@ -1,8 +1,12 @@
 package sdktest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
+	"testing"
 
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
@@ -46,4 +50,28 @@ func LastCursor(batches []sdk.Batch, before string) string {
 		}
 	}
 	return before
+}
+
+// Golden compares batches, as indented JSON, with the golden file at path;
+// with update it first writes them there (a test's -update flag), so a
+// reviewer reads the change to the plugin's output as a diff.
+func Golden(t testing.TB, path string, batches []sdk.Batch, update bool) {
+	t.Helper()
+	got, err := json.MarshalIndent(batches, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	if update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(want, got) {
+		t.Fatalf("batches differ from %s (run the test with -update to rewrite it):\n%s", path, got)
+	}
 }
