@@ -92,10 +92,10 @@ func Open(path string, opts Options) (*Store, error) {
 		wq[k] = v
 	}
 	wq.Set("_txlock", "immediate")
-	// The one writer keeps 32 MiB of pages (SQLite's default is 2 MiB): a
+	// The one writer keeps 16 MiB of pages (SQLite's default is 2 MiB): a
 	// large import touches the daily metrics and rollups all over, and
 	// re-reading their B-tree pages from the OS dominated its time.
-	wq.Set("_cache_size", "-32768")
+	wq.Set("_cache_size", "-16384")
 	write, err := sql.Open("sqlite3", "file:"+path+"?"+wq.Encode())
 	if err != nil {
 		return nil, err
