@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/commandcenter/commandcenter/plugins/sdk"
@@ -74,4 +76,53 @@ func Golden(t testing.TB, path string, batches []sdk.Batch, update bool) {
 	if !bytes.Equal(want, got) {
 		t.Fatalf("batches differ from %s (run the test with -update to rewrite it):\n%s", path, got)
 	}
+}
+
+// ResumeAtEveryCut cuts a Collect from no cursor after each of its batches
+// in turn (the host going away) and resumes it from the cursor stored with
+// the last batch taken. Each time, the two runs together must emit exactly
+// the items of one uninterrupted Collect, in order: nothing lost, nothing
+// twice. It returns how many cuts it made. The source must give the same
+// answers each time (a fixed clock, a fixed test server).
+func ResumeAtEveryCut(ctx context.Context, c Collector) (int, error) {
+	whole, err := Collect(ctx, c, "", 0)
+	if err != nil {
+		return 0, fmt.Errorf("uninterrupted collect: %w", err)
+	}
+	want := items(whole)
+	for cut := 1; cut < len(whole); cut++ {
+		first, err := Collect(ctx, c, "", cut)
+		if !errors.Is(err, ErrHostGone) {
+			return cut - 1, fmt.Errorf("cut after batch %d: Collect returned %v, want the host's error", cut, err)
+		}
+		rest, err := Collect(ctx, c, LastCursor(first, ""), 0)
+		if err != nil {
+			return cut - 1, fmt.Errorf("resuming after batch %d: %w", cut, err)
+		}
+		if got := items(append(first, rest...)); !slices.Equal(got, want) {
+			return cut - 1, fmt.Errorf("cut after batch %d and resumed:\n got %v\nwant %v", cut, got, want)
+		}
+	}
+	return len(whole) - 1, nil
+}
+
+// items are every item of batches as JSON, in order; cursors left out.
+func items(batches []sdk.Batch) []string {
+	var out []string
+	add := func(v any) {
+		b, _ := json.Marshal(v)
+		out = append(out, string(b))
+	}
+	for _, b := range batches {
+		for _, e := range b.Events {
+			add(e)
+		}
+		for _, e := range b.Entities {
+			add(e)
+		}
+		for _, m := range b.DailyMetrics {
+			add(m)
+		}
+	}
+	return out
 }
