@@ -687,61 +687,37 @@ func TestCheckTellsWhatIsWrong(t *testing.T) {
 // Configure and the schema the host checks first agree on what is wrong,
 // and both name the field.
 func TestBadConfigNamesTheField(t *testing.T) {
-	schema, err := sdk.CompileConfigSchema(New().Describe().ConfigSchema)
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Setenv("PERFORMANCE_API_KEY", key)
-	cases := []struct {
-		config string
-		field  string
-	}{
-		{`{}`, "api_url"},
-		{`{"api_url": "ftp://x"}`, "api_url"},
-		{`{"api_url": "https://x", "page_size": 5000}`, "page_size"},
-		{`{"api_url": "https://x", "page_size": 0}`, "page_size"},
-		{`{"api_url": "https://x", "window_days": 0}`, "window_days"},
-		{`{"api_url": "https://x", "window_days": 91}`, "window_days"},
-		{`{"api_url": "https://x", "backfill_days": 0}`, "backfill_days"},
-		{`{"api_url": "https://x", "backfill_days": 3651}`, "backfill_days"},
-		{`{"api_url": "https://x", "batch_size": 0}`, "batch_size"},
-		{`{"api_url": "https://x", "batch_size": 50001}`, "batch_size"},
-		{`{"csv_files": []}`, "csv_files"},
-		{`{"csv_files": ["exports/*.csv"]}`, "csv_files[0]"},
-		{`{"csv_files": ["/data/a.csv", "/data/a.csv"]}`, "csv_files"},
-		{`{"csv_files": "/data/a.csv"}`, "csv_files"},
-		{`{"api_url": "https://x", "timeout": "soon"}`, "timeout"},
-		{`{"api_url": "https://x", "rate_limit": -1}`, "rate_limit"},
-		{`{"api_url": "https://x", "max_retries": 101}`, "max_retries"},
-		{`{"api_url": "https://x", "api_key_env": ""}`, "api_key_env"},
-		{`{"api_url": "https://x", "colour": "red"}`, "colour"},
-	}
-	for _, tc := range cases {
-		for name, err := range map[string]error{
-			"schema":    schema.Validate([]byte(tc.config)),
-			"Configure": New().Configure(context.Background(), json.RawMessage(tc.config)),
-		} {
-			if err == nil || !strings.Contains(err.Error(), tc.field+": ") {
-				t.Errorf("%s of %s: %v, want an error naming %s", name, tc.config, err, tc.field)
-			}
-		}
+	bad := map[string]string{
+		`{}`:                     "api_url",
+		`{"api_url": "ftp://x"}`: "api_url",
+		`{"api_url": "https://x", "page_size": 5000}`:     "page_size",
+		`{"api_url": "https://x", "page_size": 0}`:        "page_size",
+		`{"api_url": "https://x", "window_days": 0}`:      "window_days",
+		`{"api_url": "https://x", "window_days": 91}`:     "window_days",
+		`{"api_url": "https://x", "backfill_days": 0}`:    "backfill_days",
+		`{"api_url": "https://x", "backfill_days": 3651}`: "backfill_days",
+		`{"api_url": "https://x", "batch_size": 0}`:       "batch_size",
+		`{"api_url": "https://x", "batch_size": 50001}`:   "batch_size",
+		`{"csv_files": []}`:                               "csv_files",
+		`{"csv_files": ["exports/*.csv"]}`:                "csv_files[0]",
+		`{"csv_files": ["/data/a.csv", "/data/a.csv"]}`:   "csv_files",
+		`{"csv_files": "/data/a.csv"}`:                    "csv_files",
+		`{"api_url": "https://x", "timeout": "soon"}`:     "timeout",
+		`{"api_url": "https://x", "rate_limit": -1}`:      "rate_limit",
+		`{"api_url": "https://x", "max_retries": 101}`:    "max_retries",
+		`{"api_url": "https://x", "api_key_env": ""}`:     "api_key_env",
+		`{"api_url": "https://x", "colour": "red"}`:       "colour",
 	}
 	// The schema cannot tell a bad glob.
 	if err := New().Configure(context.Background(), json.RawMessage(`{"csv_files": ["/data/[a.csv"]}`)); err == nil || !strings.Contains(err.Error(), "csv_files[0]: is not a valid glob") {
 		t.Errorf("Configure of a bad glob: %v", err)
 	}
-	for _, good := range []string{
+	sdktest.Configs(t, func() sdk.Source { return New() }, bad, []string{
 		`{"api_url": "https://analytics.example"}`,
 		`{"csv_files": ["/data/exports/*.csv"]}`,
 		`{"api_url": "https://x", "page_size": 10, "window_days": 90, "backfill_days": 3650, "csv_files": ["/data/a.csv", "/data/*/b.csv"], "batch_size": 50000, "timeout": "5s", "rate_limit": 0.5, "max_retries": -1}`,
-	} {
-		if err := schema.Validate([]byte(good)); err != nil {
-			t.Errorf("schema refuses %s: %v", good, err)
-		}
-		if err := New().Configure(context.Background(), json.RawMessage(good)); err != nil {
-			t.Errorf("Configure refuses %s: %v", good, err)
-		}
-	}
+	})
 	t.Setenv("PERFORMANCE_API_KEY", "")
 	if err := New().Configure(context.Background(), json.RawMessage(`{"api_url": "https://x"}`)); err == nil || !strings.Contains(err.Error(), "api_key_env: environment variable PERFORMANCE_API_KEY is empty or not set") {
 		t.Errorf("without a key: %v", err)

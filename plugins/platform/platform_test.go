@@ -318,43 +318,19 @@ func TestCheckTellsWhatIsWrong(t *testing.T) {
 // Configure and the schema the host checks first agree on what is wrong,
 // and both name the field.
 func TestBadConfigNamesTheField(t *testing.T) {
-	schema, err := sdk.CompileConfigSchema(New().Describe().ConfigSchema)
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Setenv("PLATFORM_API_KEY", key)
-	cases := []struct {
-		config string
-		field  string
-	}{
-		{`{}`, "api_url"},
-		{`{"api_url": "ftp://x"}`, "api_url"},
-		{`{"api_url": "https://x", "page_size": 5000}`, "page_size"},
-		{`{"api_url": "https://x", "entities": ["campaigns", "posts"]}`, "entities[1]"},
-		{`{"api_url": "https://x", "since": "yesterday"}`, "since"},
-		{`{"api_url": "https://x", "timeout": "soon"}`, "timeout"},
-		{`{"api_url": "https://x", "rate_limit": -1}`, "rate_limit"},
-		{`{"api_url": "https://x", "api_key_env": ""}`, "api_key_env"},
-		{`{"api_url": "https://x", "colour": "red"}`, "colour"},
+	bad := map[string]string{
+		`{}`:                     "api_url",
+		`{"api_url": "ftp://x"}`: "api_url",
+		`{"api_url": "https://x", "page_size": 5000}`:                  "page_size",
+		`{"api_url": "https://x", "entities": ["campaigns", "posts"]}`: "entities[1]",
+		`{"api_url": "https://x", "since": "yesterday"}`:               "since",
+		`{"api_url": "https://x", "timeout": "soon"}`:                  "timeout",
+		`{"api_url": "https://x", "rate_limit": -1}`:                   "rate_limit",
+		`{"api_url": "https://x", "api_key_env": ""}`:                  "api_key_env",
+		`{"api_url": "https://x", "colour": "red"}`:                    "colour",
 	}
-	for _, tc := range cases {
-		for name, err := range map[string]error{
-			"schema":    schema.Validate([]byte(tc.config)),
-			"Configure": New().Configure(context.Background(), json.RawMessage(tc.config)),
-		} {
-			if err == nil || !strings.Contains(err.Error(), tc.field+": ") {
-				t.Errorf("%s of %s: %v, want an error naming %s", name, tc.config, err, tc.field)
-			}
-		}
-	}
-	for _, good := range []string{`{"api_url": "https://platform.example"}`, fmt.Sprintf(`{"api_url": "https://x", "page_size": 10, "entities": ["videos"], "since": "2026-01-01T00:00:00Z", "timeout": "5s", "rate_limit": 0.5, "max_retries": -1}`)} {
-		if err := schema.Validate([]byte(good)); err != nil {
-			t.Errorf("schema refuses %s: %v", good, err)
-		}
-		if err := New().Configure(context.Background(), json.RawMessage(good)); err != nil {
-			t.Errorf("Configure refuses %s: %v", good, err)
-		}
-	}
+	sdktest.Configs(t, func() sdk.Source { return New() }, bad, []string{`{"api_url": "https://platform.example"}`, fmt.Sprintf(`{"api_url": "https://x", "page_size": 10, "entities": ["videos"], "since": "2026-01-01T00:00:00Z", "timeout": "5s", "rate_limit": 0.5, "max_retries": -1}`)})
 	t.Setenv("PLATFORM_API_KEY", "")
 	if err := New().Configure(context.Background(), json.RawMessage(`{"api_url": "https://x"}`)); err == nil || !strings.Contains(err.Error(), "api_key_env: environment variable PLATFORM_API_KEY is empty or not set") {
 		t.Errorf("without a key: %v", err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/commandcenter/commandcenter/plugins/sdk"
@@ -125,4 +126,36 @@ func items(batches []sdk.Batch) []string {
 		}
 	}
 	return out
+}
+
+// Configs checks that the schema a source describes (which the host checks
+// first) and its Configure both refuse each bad config (JSON) naming the
+// field it maps to, and both accept each good one: the two must never
+// disagree.
+func Configs(t testing.TB, newSource func() sdk.Source, bad map[string]string, good []string) {
+	t.Helper()
+	schema, err := sdk.CompileConfigSchema(newSource().Describe().ConfigSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(config string) map[string]error {
+		return map[string]error{
+			"schema":    schema.Validate([]byte(config)),
+			"Configure": newSource().Configure(context.Background(), json.RawMessage(config)),
+		}
+	}
+	for config, field := range bad {
+		for by, err := range check(config) {
+			if err == nil || !strings.Contains(err.Error(), field+": ") {
+				t.Errorf("%s of %s: %v, want an error naming %s", by, config, err, field)
+			}
+		}
+	}
+	for _, config := range good {
+		for by, err := range check(config) {
+			if err != nil {
+				t.Errorf("%s refuses %s: %v", by, config, err)
+			}
+		}
+	}
 }
