@@ -10,6 +10,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // LaunchConfig says how to start one plugin process.
@@ -119,7 +121,10 @@ func (p *Plugin) start(ctx context.Context, path string, config []byte, timeout 
 		return fmt.Errorf("configure: %w", err)
 	}
 	if p.Healthy, p.HealthMessage, err = p.Check(ctx); err != nil {
-		if ctx.Err() != nil {
+		// The plugin's side can give up on the propagated deadline and reset
+		// the stream a moment before our own timer fires, so the status code
+		// counts as much as ctx.Err.
+		if ctx.Err() != nil || status.Code(err) == codes.DeadlineExceeded {
 			return fmt.Errorf("check: no answer within %s (start, Describe, Configure and Check share that deadline)", timeout)
 		}
 		return fmt.Errorf("check: %w", err)
