@@ -1,41 +1,87 @@
 package exporter
 
 import (
-	"io"
+	"bytes"
+	"cmp"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
 	"strings"
-	"sync/atomic"
-
-	"github.com/VictoriaMetrics/metrics"
 )
 
-// family is one business metric: its series live in a VictoriaMetrics Set,
-// which writes large, changing series sets quickly. A refresh sets the
-// values it sees and unregisters series that went away (a paid payment's
-// deadline), so cardinality follows the open workload.
+// family is one business metric and its current series. Its exposition
+// is kept rendered and compressed in chunks of series sorted by name (the
+// way kube-state-metrics keeps each object's lines ready): a refresh marks
+// the chunks whose series it added, changed or dropped, and only those are
+// rendered again, so a scrape never formats a series and one changed
+// payment re-renders a thousand lines, not a hundred thousand.
+//
+// Only the refresh, which holds Business.mu, touches a family.
 type family struct {
 	name, help, typ string
-	labels          []string
-	set             *metrics.Set
-	// live maps each current series name to its gauge and the refresh that
-	// last set it.
-	// Only the refresh (which holds Business.mu) touches them.
-	live map[string]*series
-	gen  uint64
-	// n is how many series the set holds; scrapes read it without the
-	// refresh lock, to leave an empty family out.
-	n atomic.Int64
+	// labels are in the order setValue takes their values; order lists
+	// their indexes sorted by name, the order client_golang writes them in
+	// (series sorted that way also compress better: low-cardinality labels
+	// first put alike lines next to each other).
+	labels []string
+	order  []int
+	// item is the index of the label naming one entity (payment, video,
+	// contract), or -1: a refresh of some entities drops only theirs.
+	item int
+
+	series map[string]*series
+	// chunks hold every series, sorted by name across and within chunks.
+	chunks []*chunk
+	// pending are series this refresh created, placed in chunks at its end.
+	pending []*series
+	gen     uint64
+	// head is the HELP and TYPE lines, compressed once.
+	head segment
 	// buf is reused to build series names, so a refresh allocates only for
 	// series that are new.
 	buf []byte
 }
 
-func newFamily(name, typ, help string, labels ...string) *family {
-	return &family{name: name, help: help, typ: typ, labels: labels, set: metrics.NewSet(), live: map[string]*series{}}
+type series struct {
+	name   string
+	value  float64
+	gen    uint64
+	tenant string
+	item   string
+	chunk  *chunk
 }
 
-type series struct {
-	gauge *metrics.Gauge
-	gen   uint64
+// chunk is a run of at most maxChunk series and their rendered exposition.
+type chunk struct {
+	series []*series
+	dirty  bool
+	seg    segment
+}
+
+// maxChunk bounds the lines re-rendered for one changed series; past it a
+// chunk splits in two. Compressing each chunk on its own costs ~1% of size.
+const maxChunk = 1024
+
+func newFamily(name, typ, help string, labels ...string) *family {
+	f := &family{name: name, help: help, typ: typ, labels: labels, item: -1, series: map[string]*series{}}
+	for i := range labels {
+		f.order = append(f.order, i)
+	}
+	slices.SortFunc(f.order, func(a, b int) int { return cmp.Compare(labels[a], labels[b]) })
+	if len(labels) == 0 || labels[0] != "tenant" {
+		panic("exporter: " + name + ": a business family's first label is tenant")
+	}
+	return f
+}
+
+// perItem names the label that identifies one entity in each series.
+func (f *family) perItem(label string) *family {
+	f.item = slices.Index(f.labels, label)
+	if f.item < 0 {
+		panic("exporter: " + f.name + " has no label " + label)
+	}
+	return f
 }
 
 // appendSeries appends the exposition name of one series to dst: values
@@ -45,21 +91,18 @@ func (f *family) appendSeries(dst []byte, values []string) []byte {
 		panic("exporter: " + f.name + " wants labels " + strings.Join(f.labels, ","))
 	}
 	dst = append(dst, f.name...)
-	for i, v := range values {
-		if i == 0 {
+	for n, i := range f.order {
+		if n == 0 {
 			dst = append(dst, '{')
 		} else {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, f.labels[i]...)
 		dst = append(dst, '=', '"')
-		dst = appendEscaped(dst, v)
+		dst = appendEscaped(dst, values[i])
 		dst = append(dst, '"')
 	}
-	if len(values) > 0 {
-		dst = append(dst, '}')
-	}
-	return dst
+	return append(dst, '}')
 }
 
 // appendEscaped escapes a label value as the text format wants: \, \" and \n.
@@ -79,46 +122,176 @@ func appendEscaped(dst []byte, v string) []byte {
 	return dst
 }
 
+// begin starts a refresh of the family, or of part of it (see end).
 func (f *family) begin() { f.gen++ }
 
 // setValue records one series' value in this refresh.
 func (f *family) setValue(v float64, labelValues ...string) {
 	f.buf = f.appendSeries(f.buf[:0], labelValues)
-	s, ok := f.live[string(f.buf)] // the lookup does not allocate
+	s, ok := f.series[string(f.buf)] // the lookup does not allocate
 	if !ok {
-		name := string(f.buf)
-		s = &series{gauge: f.set.GetOrCreateGauge(name, nil)}
-		f.live[name] = s
-		f.n.Add(1)
+		s = &series{name: string(f.buf), value: v, tenant: labelValues[0]}
+		if f.item >= 0 {
+			s.item = labelValues[f.item]
+		}
+		f.series[s.name] = s
+		f.pending = append(f.pending, s)
+	} else if s.value != v && !(v != v && s.value != s.value) { // NaN stays NaN
+		s.value = v
+		if s.chunk != nil {
+			s.chunk.dirty = true
+		}
 	}
-	s.gauge.Set(v)
 	s.gen = f.gen
 }
 
-// end drops the series this refresh did not set.
-func (f *family) end() {
-	for name, s := range f.live {
-		if s.gen != f.gen {
-			f.set.UnregisterMetric(name)
-			delete(f.live, name)
-			f.n.Add(-1)
+// scope picks the series a partial refresh answers for: those it did not
+// set are dropped, the others keep their values. nil is every series.
+type scope func(*series) bool
+
+// tenantScope is every series of one tenant.
+func tenantScope(tenant string) scope {
+	return func(s *series) bool { return s.tenant == tenant }
+}
+
+// itemScope is the series of some entities of one tenant.
+func itemScope(tenant string, ids map[string]bool) scope {
+	return func(s *series) bool { return s.tenant == tenant && ids[s.item] }
+}
+
+// end drops the series in scope this refresh did not set, and places the
+// new ones among the chunks.
+func (f *family) end(in scope) {
+	for name, s := range f.series {
+		if s.gen == f.gen || (in != nil && !in(s)) {
+			continue
+		}
+		delete(f.series, name)
+		if c := s.chunk; c != nil {
+			i, _ := slices.BinarySearchFunc(c.series, s.name, bySeriesName)
+			c.series = slices.Delete(c.series, i, i+1)
+			c.dirty = true
+		} else {
+			f.pending = slices.DeleteFunc(f.pending, func(p *series) bool { return p == s })
 		}
 	}
+	f.place()
 }
 
 // abort forgets a failed refresh: series it did not reach keep their last
-// values rather than vanishing.
+// values rather than vanishing; series it created stay too.
 func (f *family) abort() {
-	for _, s := range f.live {
+	for _, s := range f.series {
 		s.gen = f.gen
+	}
+	f.place()
+}
+
+func bySeriesName(s *series, name string) int { return strings.Compare(s.name, name) }
+
+// place puts the pending series in their chunks: one by one when they are
+// few, else by sorting everything again (the first refresh).
+func (f *family) place() {
+	if len(f.pending) == 0 {
+		f.dropEmptyChunks()
+		return
+	}
+	if len(f.pending) > len(f.series)/8 {
+		all := make([]*series, 0, len(f.series))
+		for _, s := range f.series {
+			all = append(all, s)
+		}
+		slices.SortFunc(all, func(a, b *series) int { return strings.Compare(a.name, b.name) })
+		f.chunks = f.chunks[:0]
+		for start := 0; start < len(all); start += maxChunk / 2 {
+			c := &chunk{series: slices.Clone(all[start:min(start+maxChunk/2, len(all))]), dirty: true}
+			for _, s := range c.series {
+				s.chunk = c
+			}
+			f.chunks = append(f.chunks, c)
+		}
+		f.pending = f.pending[:0]
+		return
+	}
+	for _, s := range f.pending {
+		f.insert(s)
+	}
+	f.pending = f.pending[:0]
+	f.dropEmptyChunks()
+}
+
+// insert puts s in the chunk its name sorts into, splitting a full one.
+func (f *family) insert(s *series) {
+	if len(f.chunks) == 0 {
+		f.chunks = append(f.chunks, &chunk{})
+	}
+	// The last chunk whose first series sorts before s, else the first.
+	ci := max(0, sort.Search(len(f.chunks), func(i int) bool {
+		return len(f.chunks[i].series) > 0 && f.chunks[i].series[0].name > s.name
+	})-1)
+	c := f.chunks[ci]
+	i, _ := slices.BinarySearchFunc(c.series, s.name, bySeriesName)
+	c.series = slices.Insert(c.series, i, s)
+	c.dirty = true
+	s.chunk = c
+	if len(c.series) > maxChunk {
+		half := &chunk{series: slices.Clone(c.series[maxChunk/2:]), dirty: true}
+		c.series = slices.Clip(c.series[:maxChunk/2])
+		for _, m := range half.series {
+			m.chunk = half
+		}
+		f.chunks = slices.Insert(f.chunks, ci+1, half)
 	}
 }
 
-// write emits HELP and TYPE, then the series; nothing for an empty family.
-func (f *family) write(w io.Writer) {
-	if f.n.Load() == 0 {
-		return
+func (f *family) dropEmptyChunks() {
+	f.chunks = slices.DeleteFunc(f.chunks, func(c *chunk) bool { return len(c.series) == 0 })
+}
+
+// render brings the dirty chunks' exposition up to date with z.
+func (f *family) render(z *compressor) {
+	if f.head.deflate == nil {
+		f.head = z.segment([]byte("# HELP " + f.name + " " + f.help + "\n# TYPE " + f.name + " " + f.typ + "\n"))
 	}
-	io.WriteString(w, "# HELP "+f.name+" "+f.help+"\n# TYPE "+f.name+" "+f.typ+"\n")
-	f.set.WritePrometheus(w)
+	for _, c := range f.chunks {
+		if !c.dirty {
+			continue
+		}
+		z.plain.Reset()
+		for _, s := range c.series {
+			appendLine(&z.plain, s)
+		}
+		c.seg = z.segment(z.plain.Bytes())
+		c.dirty = false
+	}
+}
+
+// appendLine writes one series line as the text format wants it.
+func appendLine(w *bytes.Buffer, s *series) {
+	w.WriteString(s.name)
+	w.WriteByte(' ')
+	w.Write(appendValue(w.AvailableBuffer(), s.value))
+	w.WriteByte('\n')
+}
+
+// appendValue formats v as VictoriaMetrics/metrics and client_golang do:
+// whole numbers (timestamps, counts) without an exponent.
+func appendValue(dst []byte, v float64) []byte {
+	if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+		return strconv.AppendInt(dst, int64(v), 10)
+	}
+	return strconv.AppendFloat(dst, v, 'g', -1, 64)
+}
+
+// segments appends the family's rendered pieces in exposition order;
+// nothing for an empty family.
+func (f *family) segments(dst []segment) []segment {
+	if len(f.series) == 0 {
+		return dst
+	}
+	dst = append(dst, f.head)
+	for _, c := range f.chunks {
+		dst = append(dst, c.seg)
+	}
+	return dst
 }

@@ -1,11 +1,12 @@
 package exporter
 
 import (
-	"compress/gzip"
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,40 +18,69 @@ import (
 // Write writes the whole exposition: the client_golang registry, then the
 // business families.
 func Write(w io.Writer, g prometheus.Gatherer, b *Business, logger *slog.Logger) {
+	w.Write(gatherOperational(g, logger))
+	if err := b.WritePrometheus(w); err != nil {
+		logger.Warn("writing business metrics", "err", err)
+	}
+}
+
+// gatherOperational is the registry's exposition, made at scrape time.
+func gatherOperational(g prometheus.Gatherer, logger *slog.Logger) []byte {
 	mfs, err := g.Gather()
 	if err != nil {
 		// Like promhttp's ContinueOnError: serve what was gathered.
 		logger.Warn("gathering operational metrics", "err", err)
 	}
-	enc := expfmt.NewEncoder(w, textFormat)
+	var buf bytes.Buffer
+	enc := expfmt.NewEncoder(&buf, textFormat)
 	for _, mf := range mfs {
 		if err := enc.Encode(mf); err != nil {
 			logger.Warn("encoding metrics", "err", err)
-			return
+			break
 		}
 	}
-	b.WritePrometheus(w)
+	return buf.Bytes()
 }
 
 var textFormat = expfmt.NewFormat(expfmt.TypeTextPlain)
 
-// Handler serves /metrics: the whole exposition in Prometheus text format
-// (gzipped when asked).
+// Handler serves /metrics: the whole exposition in Prometheus text format,
+// gzipped when asked. Only the registry's metrics are encoded (and
+// compressed) per scrape; the business metrics are served as they were
+// rendered and compressed when they last changed.
 func Handler(g prometheus.Gatherer, b *Business, logger *slog.Logger) http.Handler {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", string(textFormat))
-		var out io.Writer = w
-		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-			w.Header().Set("Content-Encoding", "gzip")
-			gz := gzip.NewWriter(w)
-			defer gz.Close()
-			out = gz
+		operational := gatherOperational(g, logger)
+		current := b.current.Load()
+		if !acceptsGzip(r.Header.Get("Accept-Encoding")) {
+			w.Write(operational)
+			current.writePlain(w) // an error is the client gone
+			return
 		}
-		Write(out, g, b, logger)
+		z := liveCompressors.Get().(*compressor)
+		defer liveCompressors.Put(z)
+		body, n := current.gzipped(operational, z)
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Set("Content-Length", strconv.FormatInt(n, 10))
+		body.WriteTo(w)
 	})
+}
+
+// acceptsGzip reads an Accept-Encoding header: gzip listed, and not with q=0.
+func acceptsGzip(header string) bool {
+	for part := range strings.SplitSeq(header, ",") {
+		coding, params, _ := strings.Cut(part, ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
 }
 
 // Push sends the whole exposition to url every interval until ctx ends,

@@ -127,7 +127,7 @@ func TestServeCollectsFromTheAgencyAPIs(t *testing.T) {
 				return false
 			}
 		}
-		return strings.Contains(body, fmt.Sprintf(`commandcenter_platform_views{tenant="initech",platform="tiktok"} %d`, views)) &&
+		return strings.Contains(body, fmt.Sprintf(`commandcenter_platform_views{platform="tiktok",tenant="initech"} %d`, views)) &&
 			strings.Contains(body, `commandcenter_plugin_up{plugin="platform"} 1`) && strings.Contains(body, `commandcenter_plugin_up{plugin="scraper"} 1`) &&
 			strings.Contains(body, `commandcenter_plugin_up{plugin="performance"} 1`)
 	})

@@ -1,0 +1,198 @@
+package exporter
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math/rand/v2"
+	"net/http/httptest"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+func TestCRC32CombineIsTheCRCOfTheJoinedText(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, sizes := range [][2]int{{0, 0}, {0, 7}, {7, 0}, {1, 1}, {100, 3}, {3, 100_000}, {65_536, 65_537}} {
+		a, b := make([]byte, sizes[0]), make([]byte, sizes[1])
+		for i := range a {
+			a[i] = byte(rng.Uint32())
+		}
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		want := crc32.ChecksumIEEE(append(slices.Clone(a), b...))
+		if got := crc32Combine(crc32.ChecksumIEEE(a), crc32.ChecksumIEEE(b), int64(len(b))); got != want {
+			t.Errorf("sizes %v: combined %08x, want %08x", sizes, got, want)
+		}
+	}
+}
+
+// TestFamilyChunksFollowEveryChange drives a family through refreshes that
+// add, change and drop series at random (whole, per tenant and per item),
+// and after each compares its exposition with the lines recomputed from a
+// plain map of what should be there, sorted.
+func TestFamilyChunksFollowEveryChange(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	f := newFamily("cc_due", "gauge", "Due.", "tenant", "payment", "campaign").perItem("payment")
+	type key struct{ tenant, payment, campaign string }
+	want := map[key]float64{}
+	line := func(k key, v float64) string {
+		return fmt.Sprintf(`cc_due{campaign=%q,payment=%q,tenant=%q} %s`, k.campaign, k.payment, k.tenant, strconv.FormatFloat(v, 'g', -1, 64))
+	}
+	randomKey := func() key {
+		i := rng.IntN(5000)
+		return key{fmt.Sprintf("t%d", i%3), fmt.Sprintf("pay-%d", i), fmt.Sprintf("c%d", i%7)}
+	}
+	for round := range 40 {
+		f.begin()
+		var in scope
+		switch round % 3 {
+		case 0: // a whole refresh: what it sets is all there is
+			next := map[key]float64{}
+			for k, v := range want {
+				if rng.IntN(10) > 0 {
+					next[k] = v + float64(rng.IntN(2))
+				}
+			}
+			for range rng.IntN(3000) {
+				next[randomKey()] = float64(rng.IntN(100))
+			}
+			want = next
+			for k, v := range want {
+				f.setValue(v, k.tenant, k.payment, k.campaign)
+			}
+		case 1: // one tenant recomputed
+			tenant := fmt.Sprintf("t%d", rng.IntN(3))
+			in = tenantScope(tenant)
+			for k, v := range want {
+				if k.tenant != tenant {
+					continue
+				}
+				if rng.IntN(4) == 0 {
+					delete(want, k)
+					continue
+				}
+				want[k] = v * 2
+				f.setValue(v*2, k.tenant, k.payment, k.campaign)
+			}
+		case 2: // a few payments of one tenant
+			tenant := fmt.Sprintf("t%d", rng.IntN(3))
+			ids := map[string]bool{}
+			for range 20 {
+				k := randomKey()
+				if k.tenant != tenant {
+					continue
+				}
+				ids[k.payment] = true
+				for old := range want {
+					if old.tenant == tenant && old.payment == k.payment {
+						delete(want, old)
+					}
+				}
+				if rng.IntN(3) > 0 { // else it is no longer open
+					k.campaign = fmt.Sprintf("c%d", rng.IntN(7)) // its campaign may change
+					want[k] = float64(round)
+					f.setValue(float64(round), k.tenant, k.payment, k.campaign)
+				}
+			}
+			in = itemScope(tenant, ids)
+		}
+		f.end(in)
+
+		var lines []string
+		for k, v := range want {
+			lines = append(lines, line(k, v))
+		}
+		slices.Sort(lines)
+		expected := ""
+		if len(lines) > 0 {
+			expected = "# HELP cc_due Due.\n# TYPE cc_due gauge\n" + strings.Join(lines, "\n") + "\n"
+		}
+		if got := familyText(t, f); got != expected {
+			t.Fatalf("round %d: exposition differs from the recomputed one (%d lines want, %d got)", round, len(lines), strings.Count(got, "\n"))
+		}
+		for _, c := range f.chunks {
+			if len(c.series) == 0 || len(c.series) > maxChunk {
+				t.Fatalf("round %d: a chunk of %d series", round, len(c.series))
+			}
+		}
+	}
+}
+
+// TestGzipScrapeIsOneValidMember checks the stitched gzip body with Go's
+// reader (which verifies the CRC and size) and with gzip(1), and that it
+// holds exactly what the plain scrape serves.
+func TestGzipScrapeIsOneValidMember(t *testing.T) {
+	_, b := fixtureBusiness(t)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: "cc_scrape_time_metric_total", Help: "Made per scrape."}))
+	h := Handler(reg, b, nil)
+
+	plain := httptest.NewRecorder()
+	h.ServeHTTP(plain, httptest.NewRequest("GET", "/metrics", nil))
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Accept-Encoding", "deflate, gzip;q=0.9")
+	zipped := httptest.NewRecorder()
+	h.ServeHTTP(zipped, req)
+	if enc := zipped.Header().Get("Content-Encoding"); enc != "gzip" {
+		t.Fatalf("Content-Encoding %q", enc)
+	}
+	if n := zipped.Header().Get("Content-Length"); n != strconv.Itoa(zipped.Body.Len()) {
+		t.Fatalf("Content-Length %s for a %d-byte body", n, zipped.Body.Len())
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(zipped.Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr.Multistream(false) // one member, as every client can read
+	got, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("reading the gzip body: %v", err)
+	}
+	if !bytes.Equal(got, plain.Body.Bytes()) {
+		t.Fatalf("gzip body holds other text than the plain scrape:\n%s\n---\n%s", got, plain.Body.String())
+	}
+	gunzip := exec.Command("gzip", "-dc")
+	gunzip.Stdin = bytes.NewReader(zipped.Body.Bytes())
+	if out, err := gunzip.Output(); err != nil || !bytes.Equal(out, got) {
+		t.Fatalf("gzip -dc: %v, %d bytes out of %d", err, len(out), len(got))
+	}
+	if !strings.Contains(string(got), "cc_scrape_time_metric_total 0") || !strings.Contains(string(got), "commandcenter_payments_open") {
+		t.Fatalf("the body lacks the registry's or the business metrics:\n%s", got)
+	}
+
+	for _, header := range []string{"", "identity", "gzip;q=0", "br"} {
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		req.Header.Set("Accept-Encoding", header)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Header().Get("Content-Encoding") != "" || !bytes.Equal(rec.Body.Bytes(), plain.Body.Bytes()) {
+			t.Errorf("Accept-Encoding %q: got Content-Encoding %q", header, rec.Header().Get("Content-Encoding"))
+		}
+	}
+}
+
+func TestEmptyExpositionIsValidGzip(t *testing.T) {
+	body, n := newExposition(nil).gzipped([]byte("a 1\n"), newCompressor(flate.BestSpeed))
+	var buf bytes.Buffer
+	body.WriteTo(&buf)
+	if int64(buf.Len()) != n {
+		t.Fatalf("length %d, body %d bytes", n, buf.Len())
+	}
+	zr, err := gzip.NewReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(zr)
+	if err != nil || string(got) != "a 1\n" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+}
