@@ -29,6 +29,7 @@ import (
 	"github.com/commandcenter/commandcenter/collector/config"
 	"github.com/commandcenter/commandcenter/collector/store"
 	"github.com/commandcenter/commandcenter/exporter/metricnames"
+	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
 // Options tune the business metrics.
@@ -62,6 +63,9 @@ type Business struct {
 	families []*family
 	domains  []*domain
 	f        businessFamilies
+	// tenants are those the metrics have series for: a change from any
+	// other concerns every domain (some set zeros for each tenant).
+	tenants map[string]bool
 
 	refreshDuration, refreshSuccess, lastSuccess *prometheus.GaugeVec
 }
@@ -72,6 +76,9 @@ type domain struct {
 	name     string
 	families []*family
 	update   func(context.Context, *snapshot) error
+	// concerns says whether a stored batch's change may move the domain's
+	// series.
+	concerns func(*store.Change) bool
 	// lastAt is when the domain last refreshed successfully; lastErr why
 	// its latest refresh failed, if it did.
 	lastAt  time.Time
@@ -81,7 +88,12 @@ type domain struct {
 // snapshot is what the domains of one refresh share, read once.
 type snapshot struct {
 	now time.Time
-	// tenants are all tenants with entities or daily metrics, sorted.
+	// tenant is the one tenant a partial refresh recomputes; "" is all.
+	// ids, in a partial refresh, are the entities the batch stored, by
+	// type: the per-entity series of no others can have moved.
+	tenant string
+	ids    map[string][]string
+	// tenants are the tenants with entities or daily metrics, sorted.
 	tenants []string
 	counts  business.StatusCounts
 	totals  []store.CampaignTotal
@@ -101,7 +113,8 @@ func NewBusiness(reports *business.Reports, opts Options) *Business {
 	if opts.Config.RefreshInterval <= 0 {
 		panic("exporter: Options.Config needs the configuration's exporter section, defaults applied")
 	}
-	b := &Business{reports: reports, cfg: opts.Config, now: opts.Now, logger: opts.Logger, z: newCompressor(flate.DefaultCompression)}
+	b := &Business{reports: reports, cfg: opts.Config, now: opts.Now, logger: opts.Logger, z: newCompressor(flate.DefaultCompression),
+		tenants: map[string]bool{}}
 	b.current.Store(newExposition(nil))
 	if b.now == nil {
 		b.now = time.Now
@@ -110,27 +123,29 @@ func NewBusiness(reports *business.Reports, opts Options) *Business {
 		b.logger = slog.Default()
 	}
 	b.newSelfMetrics(opts.Registerer)
-	payments := b.domain("payments", b.updatePayments)
-	videos := b.domain("videos", b.updateVideos)
-	contracts := b.domain("contracts", b.updateContracts)
-	campaigns := b.domain("campaigns", b.updateCampaigns)
+	payments := b.domain("payments", b.updatePayments, sdk.EntityPayment)
+	videos := b.domain("videos", b.updateVideos, sdk.EntityVideo)
+	contracts := b.domain("contracts", b.updateContracts, sdk.EntityContract, sdk.EntityInfluencer)
+	campaigns := b.domain("campaigns", b.updateCampaigns, sdk.EntityCampaign)
+	campaigns.concerns = func(c *store.Change) bool { return c.DailyMetrics || len(c.Entities[sdk.EntityCampaign]) > 0 }
 	scraper := b.domain("scraper", b.updateScraper)
+	scraper.concerns = func(c *store.Change) bool { return c.ScraperStats }
 	f := &b.f
 	g, c := "gauge", "counter"
 	f.paymentsOpen = b.add(payments, metricnames.PaymentsOpen, g, "Open (unpaid) payments.", "tenant", "currency")
 	f.paymentsOpenAmount = b.add(payments, metricnames.PaymentsOpenAmount, g, "Sum of open payments, in major currency units.", "tenant", "currency")
 	f.paymentsOverdue = b.add(payments, metricnames.PaymentsOverdue, g, "Open payments past their due date.", "tenant", "currency")
-	f.paymentDue = b.add(payments, metricnames.PaymentDueTimestamp, g, "Due date of each open payment.", "tenant", "payment", "influencer", "campaign", "currency")
+	f.paymentDue = b.add(payments, metricnames.PaymentDueTimestamp, g, "Due date of each open payment.", "tenant", "payment", "influencer", "campaign", "currency").perItem("payment", sdk.EntityPayment)
 	f.videos = b.add(videos, metricnames.Videos, g, "Videos by status.", "tenant", "status")
 	f.videosUpcoming = b.add(videos, metricnames.VideosUpcoming, g, "Scheduled videos due within the upcoming window.", "tenant")
-	f.videoDue = b.add(videos, metricnames.VideoDueTimestamp, g, "Due date of each scheduled video not yet uploaded.", "tenant", "video", "influencer", "campaign", "platform")
+	f.videoDue = b.add(videos, metricnames.VideoDueTimestamp, g, "Due date of each scheduled video not yet uploaded.", "tenant", "video", "influencer", "campaign", "platform").perItem("video", sdk.EntityVideo)
 	f.reviewQueue = b.add(videos, metricnames.VideoReviewQueue, g, "Videos submitted and waiting for review.", "tenant")
 	f.reviewOldest = b.add(videos, metricnames.VideoReviewOldestSubmittedTimestamp, g, "When the oldest video in the review queue was submitted.", "tenant")
 	f.campaigns = b.add(campaigns, metricnames.Campaigns, g, "Campaigns by status.", "tenant", "status")
 	f.influencers = b.add(contracts, metricnames.Influencers, g, "Influencers by status (pending_signature included).", "tenant", "status")
 	f.contracts = b.add(contracts, metricnames.Contracts, g, "Contracts by status.", "tenant", "status")
-	f.contractExpiry = b.add(contracts, metricnames.ContractExpiryTimestamp, g, "Expiry of each signed contract, unexpired or recently expired.", "tenant", "contract", "influencer", "campaign")
-	f.contractSent = b.add(contracts, metricnames.ContractSentTimestamp, g, "When each contract awaiting signature was sent.", "tenant", "contract", "influencer")
+	f.contractExpiry = b.add(contracts, metricnames.ContractExpiryTimestamp, g, "Expiry of each signed contract, unexpired or recently expired.", "tenant", "contract", "influencer", "campaign").perItem("contract", sdk.EntityContract)
+	f.contractSent = b.add(contracts, metricnames.ContractSentTimestamp, g, "When each contract awaiting signature was sent.", "tenant", "contract", "influencer").perItem("contract", sdk.EntityContract)
 	f.campaignInfo = b.add(campaigns, metricnames.CampaignInfo, g, "Campaign metadata; always 1.", "tenant", "campaign", "name", "status")
 	f.revenue = b.add(campaigns, metricnames.Revenue, g, "Revenue over all daily metrics, in major currency units.", "tenant", "currency")
 	f.cost = b.add(campaigns, metricnames.Cost, g, "Cost over all daily metrics, in major currency units.", "tenant", "currency")
@@ -149,8 +164,17 @@ func NewBusiness(reports *business.Reports, opts Options) *Business {
 	return b
 }
 
-func (b *Business) domain(name string, update func(context.Context, *snapshot) error) *domain {
-	d := &domain{name: name, update: update}
+// domain adds a domain that a change concerns when it stored entities of
+// one of entityTypes.
+func (b *Business) domain(name string, update func(context.Context, *snapshot) error, entityTypes ...string) *domain {
+	d := &domain{name: name, update: update, concerns: func(c *store.Change) bool {
+		for _, t := range entityTypes {
+			if len(c.Entities[t]) > 0 {
+				return true
+			}
+		}
+		return false
+	}}
 	b.domains = append(b.domains, d)
 	b.refreshDuration.WithLabelValues(name)
 	b.refreshSuccess.WithLabelValues(name)
@@ -179,44 +203,89 @@ func (b *Business) newSelfMetrics(reg prometheus.Registerer) {
 	}
 }
 
-// maxAge forces a refresh this often without store changes, for counts
-// that move with time (overdue payments, upcoming videos).
+// maxAge forces a full refresh this often, for counts that move with time
+// (overdue payments, upcoming videos), and as a safety net.
 const maxAge = 15 * time.Second
 
-// Run keeps the metrics current until ctx ends: after every store change
-// (at most once per refresh interval) and at least every maxAge. Call
-// Refresh once before, so the first scrape has values.
+// Run keeps the metrics current until ctx ends. Each stored batch updates,
+// as soon as it is committed, only the domains it concerns and only for
+// its tenant; everything is recomputed at least every maxAge, and at once
+// (at most once per refresh interval) when changes were missed or came too
+// many at once to take one by one. Call Refresh once before, so the first
+// scrape has values.
 func (b *Business) Run(ctx context.Context) {
 	changes, stop := b.reports.Store.Subscribe("")
 	defer stop()
 	tick := time.NewTicker(maxAge)
 	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-changes:
-		case <-tick.C:
+	var lastSeq uint64
+	var lastFull time.Time
+	full := func() {
+		// Coalesce bursts: a full refresh at most once per interval.
+		if wait := time.Duration(b.cfg.RefreshInterval) - time.Since(lastFull); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
 		}
-		// Coalesce bursts of batches into one refresh.
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Duration(b.cfg.RefreshInterval)):
-		}
+		lastFull = time.Now()
 		if err := b.Refresh(ctx); err != nil && ctx.Err() == nil {
 			b.logger.Error("refreshing business metrics", "err", err)
 		}
 	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			full()
+		case c, ok := <-changes:
+			if !ok {
+				return
+			}
+			// Take what else is already waiting, so a burst is one pass.
+			pending := []store.Change{c}
+		drain:
+			for len(pending) < maxPartial {
+				select {
+				case c, ok := <-changes:
+					if !ok {
+						break drain
+					}
+					pending = append(pending, c)
+				default:
+					break drain
+				}
+			}
+			missed := lastSeq != 0 && pending[0].Seq != lastSeq+1
+			for i := 1; i < len(pending); i++ {
+				missed = missed || pending[i].Seq != pending[i-1].Seq+1
+			}
+			lastSeq = pending[len(pending)-1].Seq
+			if missed || len(pending) == maxPartial {
+				full()
+				continue
+			}
+			if err := b.apply(ctx, pending); err != nil && ctx.Err() == nil {
+				b.logger.Warn("updating business metrics after a batch; recomputing them all", "err", err)
+				full()
+			}
+		}
+	}
 }
 
-// Refresh reads the store once and updates every domain; it returns the
+// maxPartial is how many changes waiting at once are still taken one by
+// one; more mean a busy import, better served by one full refresh.
+const maxPartial = 32
+
+// Refresh reads the store once and recomputes every domain; it returns the
 // domains' errors, joined. A failing domain keeps its last values.
 func (b *Business) Refresh(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
-	snap, snapErr := b.snapshot(ctx, now)
+	snap, snapErr := b.snapshot(ctx, now, "")
 	if snapErr != nil {
 		// Every domain needs the snapshot: all fail, with the one reason.
 		snapErr = fmt.Errorf("reading counts and totals: %w", snapErr)
@@ -224,27 +293,17 @@ func (b *Business) Refresh(ctx context.Context) error {
 	var errs []error
 	for _, d := range b.domains {
 		start := time.Now()
-		for _, f := range d.families {
-			f.begin()
-		}
 		err := snapErr
 		if err == nil {
-			err = d.update(ctx, snap)
+			err = b.update(ctx, d, snap)
 		}
 		if err != nil {
-			// Keep the last good values rather than dropping every series.
-			for _, f := range d.families {
-				f.abort()
-			}
 			d.lastErr = err
 			b.refreshSuccess.WithLabelValues(d.name).Set(0)
 			if err != snapErr {
 				errs = append(errs, fmt.Errorf("%s: %w", d.name, err))
 			}
 		} else {
-			for _, f := range d.families {
-				f.end(nil)
-			}
 			d.lastAt, d.lastErr = now, nil
 			b.refreshSuccess.WithLabelValues(d.name).Set(1)
 			b.lastSuccess.WithLabelValues(d.name).Set(unixSeconds(now))
@@ -258,18 +317,96 @@ func (b *Business) Refresh(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// snapshot reads what several domains need: counts by status, campaign
-// totals, and so every tenant.
-func (b *Business) snapshot(ctx context.Context, now time.Time) (*snapshot, error) {
-	counts, err := b.reports.StatusCounts(ctx, "")
+// apply updates, for each change, the domains it concerns, for its tenant
+// only, and publishes the result once.
+func (b *Business) apply(ctx context.Context, changes []store.Change) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	defer b.publish()
+	now := b.now()
+	for i := range changes {
+		c := &changes[i]
+		var snap *snapshot
+		newTenant := !b.tenants[c.Tenant]
+		for _, d := range b.domains {
+			if !newTenant && !d.concerns(c) {
+				continue
+			}
+			if snap == nil {
+				var err error
+				if snap, err = b.snapshot(ctx, now, c.Tenant); err != nil {
+					return fmt.Errorf("reading counts and totals of %s: %w", c.Tenant, err)
+				}
+				snap.ids = c.Entities
+			}
+			if err := b.update(ctx, d, snap); err != nil {
+				return fmt.Errorf("%s of %s: %w", d.name, c.Tenant, err)
+			}
+		}
+	}
+	return nil
+}
+
+// update recomputes d's families for snap's tenant (all when ""); on
+// failure they keep their last values.
+func (b *Business) update(ctx context.Context, d *domain, snap *snapshot) error {
+	for _, f := range d.families {
+		f.begin()
+	}
+	if err := d.update(ctx, snap); err != nil {
+		for _, f := range d.families {
+			f.abort()
+		}
+		return err
+	}
+	for _, f := range d.families {
+		f.end(snap.scopeOf(f))
+	}
+	return nil
+}
+
+// scopeOf is the part of f that a refresh from s answers for.
+func (s *snapshot) scopeOf(f *family) scope {
+	switch {
+	case s.tenant == "":
+		return nil
+	case f.item >= 0 && s.ids != nil:
+		ids := map[string]bool{}
+		for _, id := range s.ids[f.itemType] {
+			ids[id] = true
+		}
+		return itemScope(s.tenant, ids)
+	default:
+		return tenantScope(s.tenant)
+	}
+}
+
+// items selects the entities of typ whose per-entity series a refresh
+// from s revisits: with statuses, of s's tenant, only those the batch
+// stored in a partial refresh.
+func (s *snapshot) items(typ string, statuses ...string) store.ItemQuery {
+	q := store.ItemQuery{Tenant: s.tenant, Type: typ, Statuses: statuses}
+	if s.ids != nil {
+		q.IDs = s.ids[typ]
+		if len(q.IDs) == 0 {
+			q.IDs = []string{""} // none: no entity has an empty id
+		}
+	}
+	return q
+}
+
+// snapshot reads what several domains need, of tenant ("" = all): counts
+// by status, campaign totals, and so the tenants.
+func (b *Business) snapshot(ctx context.Context, now time.Time, tenant string) (*snapshot, error) {
+	counts, err := b.reports.StatusCounts(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
-	totals, err := b.reports.Store.CampaignTotals(ctx, "")
+	totals, err := b.reports.Store.CampaignTotals(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
-	s := &snapshot{now: now, counts: counts, totals: totals}
+	s := &snapshot{now: now, tenant: tenant, counts: counts, totals: totals}
 	seen := map[string]bool{}
 	for t := range counts {
 		seen[t] = true
@@ -277,8 +414,12 @@ func (b *Business) snapshot(ctx context.Context, now time.Time) (*snapshot, erro
 	for _, t := range totals {
 		seen[t.Tenant] = true
 	}
+	if tenant == "" {
+		b.tenants = seen
+	}
 	for t := range seen {
 		s.tenants = append(s.tenants, t)
+		b.tenants[t] = true
 	}
 	slices.Sort(s.tenants)
 	return s, nil

@@ -15,11 +15,24 @@ import (
 
 func (b *Business) updatePayments(ctx context.Context, s *snapshot) error {
 	f := &b.f
-	payments, err := b.reports.Payments(ctx, "", s.now, func(it *store.Item) {
+	setDue := func(it *store.Item) {
 		if !it.DueAt.IsZero() && it.Amount != nil {
 			f.paymentDue.setValue(unixSeconds(it.DueAt), it.Tenant, it.ID, it.Influencer, it.Campaign, it.Amount.Currency)
 		}
-	})
+	}
+	var payments map[string][]apiv1.CurrencyPayments
+	var err error
+	if s.ids == nil {
+		// One pass over the open payments for the deadlines and the sums.
+		payments, err = b.reports.Payments(ctx, s.tenant, s.now, setDue)
+	} else {
+		// After a batch: the deadlines of the payments it stored, and sums
+		// the store adds up without a pass through Go.
+		err = b.reports.Store.EachItem(ctx, s.items(sdk.EntityPayment, "open"), func(it *store.Item) error { setDue(it); return nil })
+		if err == nil {
+			payments, err = b.reports.PaymentSums(ctx, s.tenant, s.now)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -35,11 +48,18 @@ func (b *Business) updatePayments(ctx context.Context, s *snapshot) error {
 
 func (b *Business) updateVideos(ctx context.Context, s *snapshot) error {
 	f := &b.f
-	queues, err := b.reports.Videos(ctx, "", s.now, func(it *store.Item) {
+	setDue := func(it *store.Item) {
 		if it.Status == "scheduled" && !it.DueAt.IsZero() {
 			f.videoDue.setValue(unixSeconds(it.DueAt), it.Tenant, it.ID, it.Influencer, it.Campaign, it.Platform)
 		}
-	})
+	}
+	var visit func(*store.Item)
+	if s.ids == nil {
+		visit = setDue // one pass for the deadlines and the queues
+	} else if err := b.reports.Store.EachItem(ctx, s.items(sdk.EntityVideo, "scheduled"), func(it *store.Item) error { setDue(it); return nil }); err != nil {
+		return err
+	}
+	queues, err := b.reports.Videos(ctx, s.tenant, s.now, visit)
 	if err != nil {
 		return err
 	}
@@ -74,7 +94,7 @@ func (b *Business) updateContracts(ctx context.Context, s *snapshot) error {
 	// Expiry series stay a while after expiry, so "expired while active"
 	// alerts can see them; then they go, bounding cardinality.
 	expiredSince := s.now.Add(-time.Duration(b.cfg.ContractExpiredLookback))
-	return b.reports.Store.EachItem(ctx, store.ItemQuery{Type: sdk.EntityContract, Statuses: []string{"signed", "pending_signature"}}, func(c *store.Item) error {
+	return b.reports.Store.EachItem(ctx, s.items(sdk.EntityContract, "signed", "pending_signature"), func(c *store.Item) error {
 		switch {
 		case c.Status == "pending_signature":
 			f.contractSent.setValue(unixSeconds(c.StatusSince), c.Tenant, c.ID, c.Influencer)
@@ -88,7 +108,7 @@ func (b *Business) updateContracts(ctx context.Context, s *snapshot) error {
 func (b *Business) updateCampaigns(ctx context.Context, s *snapshot) error {
 	f := &b.f
 	setByStatus(f.campaigns, s.counts, sdk.EntityCampaign)
-	if err := b.reports.Store.EachItem(ctx, store.ItemQuery{Type: sdk.EntityCampaign, WithAttrs: true}, func(c *store.Item) error {
+	if err := b.reports.Store.EachItem(ctx, store.ItemQuery{Tenant: s.tenant, Type: sdk.EntityCampaign, WithAttrs: true}, func(c *store.Item) error {
 		f.campaignInfo.setValue(1, c.Tenant, c.ID, c.Name, c.Status)
 		if target := business.CPMTarget(c.Attrs); target != nil {
 			f.campaignCPMTarget.setValue(target.Major(), c.Tenant, c.ID, target.Currency)
@@ -141,20 +161,20 @@ func (b *Business) updateCampaigns(ctx context.Context, s *snapshot) error {
 	return nil
 }
 
-func (b *Business) updateScraper(ctx context.Context, _ *snapshot) error {
+func (b *Business) updateScraper(ctx context.Context, s *snapshot) error {
 	f := &b.f
-	stats, err := b.reports.Store.ScraperStats(ctx, "")
+	stats, err := b.reports.Store.ScraperStats(ctx, s.tenant)
 	if err != nil {
 		return err
 	}
-	for _, s := range stats {
-		if !s.LastSuccessAt.IsZero() {
-			f.scraperLastSuccess.setValue(unixSeconds(s.LastSuccessAt), s.Tenant, s.Target)
+	for _, st := range stats {
+		if !st.LastSuccessAt.IsZero() {
+			f.scraperLastSuccess.setValue(unixSeconds(st.LastSuccessAt), st.Tenant, st.Target)
 		}
-		f.scraperRuns.setValue(float64(s.RunsOK), s.Tenant, s.Target, sdk.ScraperRunStatusOK)
-		f.scraperRuns.setValue(float64(s.RunsFailed), s.Tenant, s.Target, sdk.ScraperRunStatusFailed)
-		f.scraperErrors.setValue(float64(s.Errors), s.Tenant, s.Target)
-		f.scraperSelectorUpdates.setValue(float64(s.SelectorUpdates), s.Tenant, s.Target)
+		f.scraperRuns.setValue(float64(st.RunsOK), st.Tenant, st.Target, sdk.ScraperRunStatusOK)
+		f.scraperRuns.setValue(float64(st.RunsFailed), st.Tenant, st.Target, sdk.ScraperRunStatusFailed)
+		f.scraperErrors.setValue(float64(st.Errors), st.Tenant, st.Target)
+		f.scraperSelectorUpdates.setValue(float64(st.SelectorUpdates), st.Tenant, st.Target)
 	}
 	return nil
 }

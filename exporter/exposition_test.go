@@ -41,7 +41,7 @@ func TestCRC32CombineIsTheCRCOfTheJoinedText(t *testing.T) {
 // plain map of what should be there, sorted.
 func TestFamilyChunksFollowEveryChange(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	f := newFamily("cc_due", "gauge", "Due.", "tenant", "payment", "campaign").perItem("payment")
+	f := newFamily("cc_due", "gauge", "Due.", "tenant", "payment", "campaign").perItem("payment", "payment")
 	type key struct{ tenant, payment, campaign string }
 	want := map[key]float64{}
 	line := func(k key, v float64) string {

@@ -27,8 +27,10 @@ type family struct {
 	labels []string
 	order  []int
 	// item is the index of the label naming one entity (payment, video,
-	// contract), or -1: a refresh of some entities drops only theirs.
-	item int
+	// contract), or -1, and itemType that entity's type: an update after
+	// a batch stored some entities revisits only theirs.
+	item     int
+	itemType string
 
 	series map[string]*series
 	// chunks hold every series, sorted by name across and within chunks.
@@ -75,9 +77,10 @@ func newFamily(name, typ, help string, labels ...string) *family {
 	return f
 }
 
-// perItem names the label that identifies one entity in each series.
-func (f *family) perItem(label string) *family {
-	f.item = slices.Index(f.labels, label)
+// perItem names the label that identifies one entity of entityType in
+// each series.
+func (f *family) perItem(label, entityType string) *family {
+	f.item, f.itemType = slices.Index(f.labels, label), entityType
 	if f.item < 0 {
 		panic("exporter: " + f.name + " has no label " + label)
 	}

@@ -93,7 +93,7 @@ func TestServeCollectsFromTheAgencyAPIs(t *testing.T) {
 	for _, p := range readJSON[[]map[string]any](t, "../../plugins/platform/testdata/full/api/payments.json") {
 		if p["status"] == "open" {
 			currency := p["amount"].(map[string]any)["currency"].(string)
-			openPayments[fmt.Sprintf(`tenant=%q,currency=%q`, p["client_id"], currency)]++
+			openPayments[fmt.Sprintf(`currency=%q,tenant=%q`, currency, p["client_id"])]++
 		}
 	}
 	lastSuccess := map[string]time.Time{}
@@ -123,7 +123,7 @@ func TestServeCollectsFromTheAgencyAPIs(t *testing.T) {
 		}
 		for key, at := range lastSuccess {
 			tenant, target, _ := strings.Cut(key, "/")
-			if metricValue(body, "commandcenter_scraper_last_success_timestamp_seconds", `tenant="`+tenant+`",target="`+target+`"`) != float64(at.Unix()) {
+			if metricValue(body, "commandcenter_scraper_last_success_timestamp_seconds", `target="`+target+`",tenant="`+tenant+`"`) != float64(at.Unix()) {
 				return false
 			}
 		}

@@ -31,12 +31,24 @@ type Result struct {
 }
 
 // Change is published to subscribers after every applied batch, once per
-// tenant the batch touched, with that tenant's new events by kind only.
+// tenant the batch touched, with what changed of that tenant's only.
 type Change struct {
 	Source string
 	Tenant string
+	// Events are the new events by kind.
 	Events map[string]int
-	At     time.Time
+	// Entities are the ids of the entities stored (new or updated), by
+	// type; an id may repeat.
+	Entities map[string][]string
+	// DailyMetrics and ScraperStats say the batch changed the tenant's
+	// daily metrics (and so its rollups and campaign totals) or its
+	// scraper counters.
+	DailyMetrics, ScraperStats bool
+	At                         time.Time
+	// Seq numbers changes in the order they were published, from 1. A
+	// subscriber to every tenant that sees one skipped missed changes (it
+	// fell behind).
+	Seq uint64
 }
 
 // Rules are the business rules the store applies inside each batch's
@@ -62,7 +74,7 @@ func (s *Store) Apply(ctx context.Context, source string, b *sdk.Batch) (Result,
 		return Result{}, err
 	}
 	res := Result{EventsInserted: map[string]int{}}
-	tenants := map[string]map[string]int{}
+	tenants := map[string]*Change{}
 	now := s.opts.Now()
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		a := applier{tx: tx, source: source, now: now, res: &res, tenants: tenants, rules: s.opts.Rules}
@@ -150,9 +162,8 @@ type applier struct {
 	source string
 	now    time.Time
 	res    *Result
-	// tenants are the tenants the batch touched, each with its new events
-	// by kind.
-	tenants map[string]map[string]int
+	// tenants are the tenants the batch touched, each with what changed.
+	tenants map[string]*Change
 	rules   Rules
 	// keepSince is the retention horizon: older events are not stored.
 	keepSince time.Time
@@ -234,13 +245,13 @@ func nullAttrs(raw []byte) any {
 }
 
 // touch notes that the batch changed something of tenant's.
-func (a *applier) touch(tenant string) map[string]int {
-	kinds := a.tenants[tenant]
-	if kinds == nil {
-		kinds = map[string]int{}
-		a.tenants[tenant] = kinds
+func (a *applier) touch(tenant string) *Change {
+	c := a.tenants[tenant]
+	if c == nil {
+		c = &Change{Tenant: tenant, Events: map[string]int{}}
+		a.tenants[tenant] = c
 	}
-	return kinds
+	return c
 }
 
 // event stores e unless its key is known; derived events are the store's
@@ -264,7 +275,7 @@ func (a *applier) event(ctx context.Context, source string, e *sdk.Event, derive
 		return nil
 	}
 	a.res.EventsInserted[e.Kind]++
-	a.touch(e.Tenant)[e.Kind]++
+	a.touch(e.Tenant).Events[e.Kind]++
 	if !derived && e.Entity.ID != "" && a.rules != nil {
 		// The source's own event for a status change the store already
 		// recorded for it (the upsert came first): the store's stand-in goes.
@@ -304,6 +315,7 @@ func (a *applier) scraperStat(ctx context.Context, e *sdk.Event) error {
 	default:
 		return nil
 	}
+	a.touch(e.Tenant).ScraperStats = true
 	_, err := a.upsertScraper.ExecContext(ctx, e.Tenant, e.Entity.ID, ok, failed, errs, selectors, lastSuccess, lastRun)
 	return err
 }
@@ -334,7 +346,11 @@ func (a *applier) entity(ctx context.Context, e *sdk.Entity) error {
 		return err
 	}
 	a.res.Entities++
-	a.touch(e.Tenant)
+	if c := a.touch(e.Tenant); c.Entities == nil {
+		c.Entities = map[string][]string{e.Type: {e.ID}}
+	} else {
+		c.Entities[e.Type] = append(c.Entities[e.Type], e.ID)
+	}
 	if (!isNew && oldStatus == e.Status) || a.rules == nil {
 		return nil
 	}
@@ -400,7 +416,7 @@ func (a *applier) dailyMetric(ctx context.Context, m *sdk.DailyMetric) error {
 		return err
 	}
 	a.res.DailyMetrics++
-	a.touch(m.Tenant)
+	a.touch(m.Tenant).DailyMetrics = true
 	if a.campaigns == nil {
 		a.campaigns, a.videos, a.rollups = map[[2]string]bool{}, map[[2]string]bool{}, map[[4]string]bool{}
 		a.rollupDeltas = map[[5]string]*[8]int64{}
@@ -603,17 +619,18 @@ func (s *Store) Subscribe(tenant string) (<-chan Change, func()) {
 	}
 }
 
-func (s *Store) publish(source string, tenants map[string]map[string]int, at time.Time) {
+func (s *Store) publish(source string, tenants map[string]*Change, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for tenant, events := range tenants {
-		c := Change{Source: source, Tenant: tenant, Events: events, At: at}
+	for tenant, c := range tenants {
+		s.seq++
+		c.Source, c.At, c.Seq = source, at, s.seq
 		for ch, want := range s.subs {
 			if want != "" && want != tenant {
 				continue
 			}
 			select {
-			case ch <- c:
+			case ch <- *c:
 			default:
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
@@ -66,11 +67,16 @@ type ItemQuery struct {
 	Tenant   string
 	Type     string
 	Statuses []string
+	// IDs, when not empty, keeps only these entities (of Tenant and Type).
+	IDs []string
 	// After is the id to continue after (pagination); Limit 0 means all.
 	After string
 	Limit int
 	// WithAttrs also loads the free-form attributes.
 	WithAttrs bool
+	// AnyOrder gives the rows in whatever order is quickest to read
+	// (not for pagination): the store need not sort them.
+	AnyOrder bool
 }
 
 // Items lists entities ordered by tenant, type and id.
@@ -90,13 +96,17 @@ func (s *Store) EachItem(ctx context.Context, q ItemQuery, fn func(*Item) error)
 	w.addIf("type = ?", q.Type)
 	w.addIf("tenant = ?", q.Tenant)
 	w.addIn("status", q.Statuses)
+	w.addIn("id", q.IDs)
 	w.addIf("id > ?", q.After)
 	attrs := "NULL"
 	if q.WithAttrs {
 		attrs = "attrs"
 	}
 	query := `SELECT tenant, type, id, name, status, status_since, campaign, influencer, platform, due_at,
-		amount_minor, currency, ` + attrs + `, updated_at FROM entities` + w.String() + ` ORDER BY tenant, type, id`
+		amount_minor, currency, ` + attrs + `, updated_at FROM entities` + w.String()
+	if !q.AnyOrder {
+		query += ` ORDER BY tenant, type, id`
+	}
 	if q.Limit > 0 {
 		query += " LIMIT ?"
 		w.args = append(w.args, q.Limit)
@@ -134,6 +144,39 @@ func (s *Store) EachItem(ctx context.Context, q ItemQuery, fn func(*Item) error)
 		}
 	}
 	return rows.Err()
+}
+
+// PaymentSum is the open payments with an amount of one tenant in one
+// currency.
+type PaymentSum struct {
+	Tenant, Currency string
+	Open, Overdue    int64
+	AmountMinor      int64
+}
+
+// OpenPaymentSums sums the open payments that have an amount, per tenant
+// (tenant "" = all) and currency: how many, their amount, and how many are
+// due before dueBefore. Amounts add up as sumOf does.
+func (s *Store) OpenPaymentSums(ctx context.Context, tenant string, dueBefore time.Time) ([]PaymentSum, error) {
+	var w where
+	w.add("type = 'payment' AND status = 'open' AND amount_minor IS NOT NULL")
+	w.addIf("tenant = ?", tenant)
+	rows, err := s.read.QueryContext(ctx, `SELECT tenant, currency, count(*), `+sumOf("amount_minor")+`,
+		sum(due_at IS NOT NULL AND due_at < `+strconv.FormatInt(dueBefore.UnixMilli(), 10)+`)
+		FROM entities`+w.String()+` GROUP BY tenant, currency ORDER BY tenant, currency`, w.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []PaymentSum
+	for rows.Next() {
+		var p PaymentSum
+		if err := rows.Scan(&p.Tenant, &p.Currency, &p.Open, &p.AmountMinor, &p.Overdue); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 // StatusCount is how many entities of a type are in a status.

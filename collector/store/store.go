@@ -57,12 +57,14 @@ var ErrDiskFull = errors.New("the disk holding the database is full")
 // Store is safe for concurrent use. Writes go through one connection (SQLite
 // allows one writer); reads use a pool.
 type Store struct {
-	path   string
-	opts   Options
-	write  *sql.DB
-	read   *sql.DB
-	mu     sync.Mutex
-	subs   map[chan Change]string // subscriber → its tenant ("" = all)
+	path  string
+	opts  Options
+	write *sql.DB
+	read  *sql.DB
+	mu    sync.Mutex
+	subs  map[chan Change]string // subscriber → its tenant ("" = all)
+	// seq is the last Change's Seq.
+	seq    uint64
 	closed bool
 	// diskFullAt is when a write last failed for a full disk (UnixNano;
 	// 0: the last write succeeded).

@@ -1,12 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -417,6 +419,45 @@ func TestChangesArePerTenant(t *testing.T) {
 		}
 	case <-time.After(time.Second):
 		t.Fatal("globex's change was lost among 100 other tenants'")
+	}
+}
+
+// A change says which entities, daily metrics and scraper counters a batch
+// stored for its tenant, and changes are numbered without gaps, so a
+// subscriber can tell it missed one.
+func TestChangesSayWhatChanged(t *testing.T) {
+	s := openTest(t, Options{})
+	changes, stop := s.Subscribe("")
+	defer stop()
+	mustApply(t, s, "p", sdk.Batch{
+		Entities: []sdk.Entity{{Tenant: "acme", Type: sdk.EntityPayment, ID: "p1", Status: "open", Amount: &sdk.Money{Minor: 1, Currency: "EUR"}},
+			{Tenant: "acme", Type: sdk.EntityVideo, ID: "v1", Status: "scheduled"}, {Tenant: "globex", Type: sdk.EntityPayment, ID: "p2", Status: "paid", Amount: &sdk.Money{Minor: 1, Currency: "EUR"}}},
+		DailyMetrics: []sdk.DailyMetric{{Tenant: "globex", Campaign: "c", Platform: "tiktok", Day: "2026-11-19"}},
+		Events: []sdk.Event{{Key: "r1", Tenant: "acme", Kind: sdk.KindScraperRun, OccurredAt: testNow,
+			Entity: sdk.EntityRef{Type: sdk.EntityScraperTarget, ID: "t"}}},
+	})
+	mustApply(t, s, "p", sdk.Batch{Entities: []sdk.Entity{{Tenant: "acme", Type: sdk.EntityPayment, ID: "p1", Status: "paid", Amount: &sdk.Money{Minor: 1, Currency: "EUR"}}}})
+	var got []Change
+	for range 3 {
+		got = append(got, <-changes)
+	}
+	slices.SortFunc(got, func(a, b Change) int { return cmp.Compare(a.Seq, b.Seq) })
+	for i, c := range got {
+		if c.Seq != got[0].Seq+uint64(i) {
+			t.Fatalf("sequence numbers %d, %d, %d", got[0].Seq, got[1].Seq, got[2].Seq)
+		}
+	}
+	byTenant := map[string]Change{got[0].Tenant: got[0], got[1].Tenant: got[1]}
+	acme, globex := byTenant["acme"], byTenant["globex"]
+	if !slices.Equal(acme.Entities[sdk.EntityPayment], []string{"p1"}) || !slices.Equal(acme.Entities[sdk.EntityVideo], []string{"v1"}) ||
+		!acme.ScraperStats || acme.DailyMetrics {
+		t.Errorf("acme's change %+v", acme)
+	}
+	if !slices.Equal(globex.Entities[sdk.EntityPayment], []string{"p2"}) || !globex.DailyMetrics || globex.ScraperStats {
+		t.Errorf("globex's change %+v", globex)
+	}
+	if last := got[2]; last.Tenant != "acme" || !slices.Equal(last.Entities[sdk.EntityPayment], []string{"p1"}) {
+		t.Errorf("second batch's change %+v", last)
 	}
 }
 
