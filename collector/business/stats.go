@@ -38,12 +38,14 @@ func (r *Reports) StatusCounts(ctx context.Context, tenant string) (StatusCounts
 
 // Payments sums open payments per tenant and currency (sorted), counting
 // those past due at now as overdue. visit, when not nil, sees each open
-// payment as it streams past; it must not keep the *Item.
+// payment as it streams past, with its tenant, id, campaign, influencer,
+// due date and amount only; it must not keep the *Item.
 func (r *Reports) Payments(ctx context.Context, tenant string, now time.Time, visit func(*store.Item)) (map[string][]apiv1.CurrencyPayments, error) {
 	type key struct{ tenant, currency string }
 	sums := map[key]*apiv1.CurrencyPayments{}
 	var order []key
-	err := r.Store.EachItem(ctx, store.ItemQuery{Tenant: tenant, Type: sdk.EntityPayment, Statuses: []string{"open"}, AnyOrder: true}, func(it *store.Item) error {
+	err := r.Store.EachItem(ctx, store.ItemQuery{Tenant: tenant, Type: sdk.EntityPayment, Statuses: []string{"open"}, AnyOrder: true,
+		Fields: store.FieldCampaign | store.FieldInfluencer | store.FieldDueAt | store.FieldAmount}, func(it *store.Item) error {
 		if visit != nil {
 			visit(it)
 		}
@@ -94,11 +96,13 @@ func (r *Reports) PaymentSums(ctx context.Context, tenant string, now time.Time)
 
 // Videos is each tenant's video queue at now: scheduled videos due within
 // the upcoming window, and the review backlog with its oldest submission.
-// visit, when not nil, sees each scheduled or submitted video; it must not
-// keep the *Item.
+// visit, when not nil, sees each scheduled or submitted video, with its
+// tenant, id, status and since when, due date, campaign, influencer and
+// platform only; it must not keep the *Item.
 func (r *Reports) Videos(ctx context.Context, tenant string, now time.Time, visit func(*store.Item)) (map[string]*apiv1.VideoQueue, error) {
 	out := map[string]*apiv1.VideoQueue{}
-	err := r.Store.EachItem(ctx, store.ItemQuery{Tenant: tenant, Type: sdk.EntityVideo, Statuses: []string{"scheduled", "submitted"}}, func(it *store.Item) error {
+	err := r.Store.EachItem(ctx, store.ItemQuery{Tenant: tenant, Type: sdk.EntityVideo, Statuses: []string{"scheduled", "submitted"}, AnyOrder: true,
+		Fields: store.FieldStatus | store.FieldStatusSince | store.FieldDueAt | store.FieldCampaign | store.FieldInfluencer | store.FieldPlatform}, func(it *store.Item) error {
 		if visit != nil {
 			visit(it)
 		}

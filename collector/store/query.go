@@ -77,7 +77,29 @@ type ItemQuery struct {
 	// AnyOrder gives the rows in whatever order is quickest to read
 	// (not for pagination): the store need not sort them.
 	AnyOrder bool
+	// Fields, when not zero, are the only fields loaded besides the
+	// tenant, type and id (and the status, when Statuses has one); the
+	// others stay empty. A pass over many entities reads only what it
+	// uses: each column read costs calls into SQLite and, for text, an
+	// allocation, per row.
+	Fields Field
 }
+
+// Field is one of an Item's optional fields, for ItemQuery.Fields.
+type Field uint16
+
+// The fields an ItemQuery can load or leave out.
+const (
+	FieldName Field = 1 << iota
+	FieldStatus
+	FieldStatusSince
+	FieldCampaign
+	FieldInfluencer
+	FieldPlatform
+	FieldDueAt
+	FieldAmount
+	FieldUpdatedAt
+)
 
 // Items lists entities ordered by tenant, type and id.
 func (s *Store) Items(ctx context.Context, q ItemQuery) ([]Item, error) {
@@ -98,12 +120,48 @@ func (s *Store) EachItem(ctx context.Context, q ItemQuery, fn func(*Item) error)
 	w.addIn("status", q.Statuses)
 	w.addIn("id", q.IDs)
 	w.addIf("id > ?", q.After)
-	attrs := "NULL"
-	if q.WithAttrs {
-		attrs = "attrs"
+	var (
+		it                 Item
+		money              sdk.Money
+		since, due, amount sql.NullInt64
+		attrsText          sql.NullString
+		updated            int64
+	)
+	// Only the columns wanted are read, each into its field: a column the
+	// query fixes to one value (type, a single status) is filled in, not
+	// read.
+	var columns []string
+	var dest []any
+	read := func(f Field, column string, into ...any) {
+		if f == 0 || q.Fields == 0 || q.Fields&f != 0 {
+			columns = append(columns, column)
+			dest = append(dest, into...)
+		}
 	}
-	query := `SELECT tenant, type, id, name, status, status_since, campaign, influencer, platform, due_at,
-		amount_minor, currency, ` + attrs + `, updated_at FROM entities` + w.String()
+	read(0, "tenant", &it.Tenant)
+	if q.Type == "" {
+		read(0, "type", &it.Type)
+	}
+	read(0, "id", &it.ID)
+	read(FieldName, "name", &it.Name)
+	if len(q.Statuses) != 1 {
+		read(FieldStatus, "status", &it.Status)
+	}
+	read(FieldStatusSince, "status_since", &since)
+	read(FieldCampaign, "campaign", &it.Campaign)
+	read(FieldInfluencer, "influencer", &it.Influencer)
+	read(FieldPlatform, "platform", &it.Platform)
+	read(FieldDueAt, "due_at", &due)
+	read(FieldAmount, "amount_minor, currency", &amount, &money.Currency)
+	if q.WithAttrs {
+		read(0, "attrs", &attrsText)
+	}
+	read(FieldUpdatedAt, "updated_at", &updated)
+	it.Type = q.Type
+	if len(q.Statuses) == 1 {
+		it.Status = q.Statuses[0]
+	}
+	query := `SELECT ` + strings.Join(columns, ", ") + ` FROM entities` + w.String()
 	if !q.AnyOrder {
 		query += ` ORDER BY tenant, type, id`
 	}
@@ -116,20 +174,14 @@ func (s *Store) EachItem(ctx context.Context, q ItemQuery, fn func(*Item) error)
 		return err
 	}
 	defer rows.Close()
-	var (
-		it                 Item
-		money              sdk.Money
-		since, due, amount sql.NullInt64
-		attrsText          sql.NullString
-		updated            int64
-	)
 	for rows.Next() {
-		if err := rows.Scan(&it.Tenant, &it.Type, &it.ID, &it.Name, &it.Status, &since, &it.Campaign, &it.Influencer,
-			&it.Platform, &due, &amount, &money.Currency, &attrsText, &updated); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
 		it.StatusSince, it.DueAt = fromMilli(since), fromMilli(due)
-		it.UpdatedAt = time.UnixMilli(updated).UTC()
+		if q.Fields == 0 || q.Fields&FieldUpdatedAt != 0 {
+			it.UpdatedAt = time.UnixMilli(updated).UTC()
+		}
 		it.Amount, it.Attrs = nil, nil
 		if amount.Valid {
 			money.Minor = amount.Int64

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -647,4 +648,62 @@ func TestLayoutsPerTenantAreBounded(t *testing.T) {
 	if _, err := st.PutLayout(context.Background(), StoredLayout{Tenant: "acme", ID: "a", OwnerKind: "user", Owner: "ana", Body: []byte(`{}`)}, 1, 2); err != nil {
 		t.Errorf("replacing a layout at the limit: %v", err)
 	}
+}
+
+// An ItemQuery with Fields loads exactly those fields (and the tenant,
+// type and id, and a status the query fixes), each equal to what a full
+// load gives, and leaves the others empty.
+func TestItemQueryLoadsOnlyTheFieldsAskedFor(t *testing.T) {
+	s := openTest(t, Options{})
+	mustApply(t, s, "p", sdk.Batch{Entities: []sdk.Entity{
+		{Tenant: "acme", Type: sdk.EntityPayment, ID: "p1", Name: "First", Status: "open", Campaign: "c", Influencer: "i", Platform: "tiktok",
+			DueAt: testNow.Add(time.Hour), Amount: &sdk.Money{Minor: 7, Currency: "EUR"}, Attrs: json.RawMessage(`{"a":1}`)},
+		{Tenant: "acme", Type: sdk.EntityPayment, ID: "p2", Status: "paid", Campaign: "d", Amount: &sdk.Money{Minor: 9, Currency: "USD"}},
+	}})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name     string
+		q        ItemQuery
+		keep     func(full Item) Item
+		wantRows int
+	}{
+		{"campaign and amount", ItemQuery{Type: sdk.EntityPayment, Fields: FieldCampaign | FieldAmount}, func(f Item) Item {
+			return Item{Entity: sdk.Entity{Tenant: f.Tenant, Type: f.Type, ID: f.ID, Campaign: f.Campaign, Amount: f.Amount}}
+		}, 2},
+		{"one status fixed", ItemQuery{Statuses: []string{"open"}, Fields: FieldDueAt | FieldUpdatedAt}, func(f Item) Item {
+			return Item{Entity: sdk.Entity{Tenant: f.Tenant, Type: f.Type, ID: f.ID, Status: f.Status, DueAt: f.DueAt}, UpdatedAt: f.UpdatedAt}
+		}, 1},
+		{"all", ItemQuery{Type: sdk.EntityPayment, Statuses: []string{"open"}, WithAttrs: true}, func(f Item) Item { return f }, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			full := tc.q
+			full.Fields, full.WithAttrs = 0, true
+			want, err := s.Items(ctx, full)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Items(ctx, tc.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tc.wantRows || len(want) != tc.wantRows {
+				t.Fatalf("%d rows, full load %d, want %d", len(got), len(want), tc.wantRows)
+			}
+			for i := range want {
+				w := tc.keep(want[i])
+				if g, _ := json.Marshal(got[i]); string(g) != mustJSON(t, w) {
+					t.Errorf("row %d:\n got %s\nwant %s", i, g, mustJSON(t, w))
+				}
+			}
+		})
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
