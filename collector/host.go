@@ -290,15 +290,20 @@ func (r *runner) collect(ctx context.Context) error {
 	runCtx, cancel := context.WithTimeoutCause(ctx, time.Duration(r.cfg.Timeout), errHung)
 	defer cancel()
 	batches, items := 0, 0
-	err = r.plugin.Collect(runCtx, cursor, func(b sdk.Batch) error {
+	// Each batch is converted and validated on the receiving goroutine
+	// while the one before it is being stored.
+	err = sdk.CollectAhead(runCtx, r.plugin.Client, cursor, validate, func(c checked) error {
+		if c.err != nil {
+			return r.host.ingester.Refused(r.cfg.Name, c.batch, c.err)
+		}
 		// A batch that arrived is stored even during shutdown.
-		if _, err := r.host.ingester.Apply(context.WithoutCancel(ctx), r.cfg.Name, &b); err != nil {
+		if _, err := r.host.ingester.ApplyValidated(context.WithoutCancel(ctx), r.cfg.Name, c.valid); err != nil {
 			return err
 		}
 		batches++
-		items += b.Len()
-		if b.Cursor != "" {
-			cursor = b.Cursor
+		items += c.batch.Len()
+		if c.batch.Cursor != "" {
+			cursor = c.batch.Cursor
 		}
 		return nil
 	})
@@ -318,6 +323,18 @@ func (r *runner) collect(ctx context.Context) error {
 	r.update(func(s *apiv1.PluginStatus) { s.Up, s.LastSuccess, s.Cursor = true, now, cursor })
 	r.logger.Debug("collect finished", "batches", batches, "items", items, "duration", time.Since(started))
 	return nil
+}
+
+// checked is a batch a plugin sent, with what validating it answered.
+type checked struct {
+	batch *sdk.Batch
+	valid sdk.Validated // the zero Validated when err is set
+	err   error
+}
+
+func validate(b sdk.Batch) checked {
+	v, err := sdk.ValidateBatch(&b)
+	return checked{batch: &b, valid: v, err: err}
 }
 
 // brokenPlugin reports errors that mean the plugin process cannot be

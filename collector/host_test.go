@@ -326,3 +326,22 @@ func TestPluginDyingBetweenCollectsIsNoticedAtOnce(t *testing.T) {
 		return st.Up && st.PID != 0 && st.PID != pid
 	})
 }
+
+// Batches are validated ahead of storing, while the one before is stored:
+// the good batches before a bad one are stored with their cursor, the bad
+// one and whatever followed it are not, and the refusal is counted.
+func TestBadBatchAfterGoodOnesStopsTheStreamThere(t *testing.T) {
+	h := startHost(t, testSource("mixed", map[string]any{"events": 60, "batch": 10, "garbage_after": 20}))
+	h.eventually("refusals counted", 10*time.Second, func() bool {
+		return testutil.ToFloat64(h.metrics.Rejected.WithLabelValues("mixed", "invalid_batch")) >= 2
+	})
+	if c := h.cursor("mixed"); c != "20" {
+		t.Fatalf("cursor %q, want 20: the two good batches and no more", c)
+	}
+	if n := h.events("mixed"); n != 20 {
+		t.Fatalf("%d events stored, want the 20 of the good batches", n)
+	}
+	if st := h.host.Plugins()[0]; !strings.Contains(st.LastError, `events[0].kind: unknown kind "garbage!"`) {
+		t.Fatalf("last_error = %q", st.LastError)
+	}
+}

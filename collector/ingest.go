@@ -53,25 +53,46 @@ func (in *Ingester) Reject(source, reason string, problem error) {
 	in.Logger.Warn("batch not stored", "source", source, "reason", reason, "err", problem)
 }
 
-// Apply stores b for source in one transaction.
+// Apply validates b and stores it for source in one transaction.
 func (in *Ingester) Apply(ctx context.Context, source string, b *sdk.Batch) (store.Result, error) {
-	res, err := in.Store.Apply(ctx, source, b)
+	v, err := sdk.ValidateBatch(b)
 	if err != nil {
-		reason := apiv1.CodeInternal
-		var verr *sdk.ValidationError
-		switch {
-		case errors.As(err, &verr):
-			reason = apiv1.CodeInvalidBatch
-		case errors.Is(err, store.ErrLocked):
-			reason = apiv1.CodeDatabaseLocked
-		case errors.Is(err, store.ErrDiskFull):
-			reason = apiv1.CodeDiskFull
-		case errors.Is(err, context.Canceled):
-			reason = ReasonCanceled
-		}
-		in.Metrics.Rejected.WithLabelValues(source, reason).Inc()
-		in.Logger.Warn("batch not stored", "source", source, "items", b.Len(), "reason", reason, "err", err)
-		return res, err
+		return store.Result{}, in.Refused(source, b, err)
+	}
+	return in.ApplyValidated(ctx, source, v)
+}
+
+// Refused counts and logs b, which was not stored for err (what
+// ValidateBatch or the store answered), and returns err.
+func (in *Ingester) Refused(source string, b *sdk.Batch, err error) error {
+	reason := apiv1.CodeInternal
+	var verr *sdk.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		reason = apiv1.CodeInvalidBatch
+	case errors.Is(err, store.ErrLocked):
+		reason = apiv1.CodeDatabaseLocked
+	case errors.Is(err, store.ErrDiskFull):
+		reason = apiv1.CodeDiskFull
+	case errors.Is(err, context.Canceled):
+		reason = ReasonCanceled
+	}
+	in.Metrics.Rejected.WithLabelValues(source, reason).Inc()
+	items := 0
+	if b != nil {
+		items = b.Len()
+	}
+	in.Logger.Warn("batch not stored", "source", source, "items", items, "reason", reason, "err", err)
+	return err
+}
+
+// ApplyValidated stores a batch sdk.ValidateBatch passed for source in one
+// transaction, without validating it again.
+func (in *Ingester) ApplyValidated(ctx context.Context, source string, v sdk.Validated) (store.Result, error) {
+	b := v.Batch()
+	res, err := in.Store.ApplyValidated(ctx, source, v)
+	if err != nil {
+		return res, in.Refused(source, b, err)
 	}
 	in.Metrics.IngestedBatches.WithLabelValues(source).Inc()
 	if res.EventsDuplicate > 0 {

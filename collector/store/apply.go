@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
@@ -70,14 +72,33 @@ type Rules interface {
 // Apply validates b and stores it, with source's new cursor (b.Cursor, when
 // set), in one transaction: either all of it is stored or none of it.
 func (s *Store) Apply(ctx context.Context, source string, b *sdk.Batch) (Result, error) {
-	if err := sdk.Validate(b); err != nil {
+	v, err := sdk.ValidateBatch(b)
+	if err != nil {
 		return Result{}, err
+	}
+	return s.ApplyValidated(ctx, source, v)
+}
+
+// errNotValidated refuses the zero sdk.Validated, which holds no batch.
+var errNotValidated = errors.New("store: batch was not validated")
+
+// ApplyValidated is Apply for a batch already validated (sdk.ValidateBatch),
+// which is not validated again.
+func (s *Store) ApplyValidated(ctx context.Context, source string, v sdk.Validated) (Result, error) {
+	b := v.Batch()
+	if b == nil {
+		return Result{}, errNotValidated
 	}
 	res := Result{EventsInserted: map[string]int{}}
 	tenants := map[string]*Change{}
 	now := s.opts.Now()
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		a := applier{tx: tx, source: source, now: now, res: &res, tenants: tenants, rules: s.opts.Rules}
+		// The statements run without ctx: a cancelable context makes the
+		// driver start a goroutine for every statement. Giving up when ctx
+		// ends is checked between items instead, and rolls everything back.
+		canceled := ctx.Err
+		ctx := context.WithoutCancel(ctx)
+		a := applier{tx: tx, source: source, now: now, res: &res, tenants: tenants, rules: s.opts.Rules, stmts: &s.applyStmts}
 		if s.opts.Retention > 0 {
 			a.keepSince = now.Add(-s.opts.Retention)
 		}
@@ -86,19 +107,31 @@ func (s *Store) Apply(ctx context.Context, source string, b *sdk.Batch) (Result,
 			return err
 		}
 		for i := range b.Events {
+			if err := canceled(); err != nil {
+				return fmt.Errorf("events[%d]: %w", i, err)
+			}
 			if err := a.event(ctx, source, &b.Events[i], false); err != nil {
 				return fmt.Errorf("events[%d]: %w", i, err)
 			}
 		}
 		for i := range b.Entities {
+			if err := canceled(); err != nil {
+				return fmt.Errorf("entities[%d]: %w", i, err)
+			}
 			if err := a.entity(ctx, &b.Entities[i]); err != nil {
 				return fmt.Errorf("entities[%d]: %w", i, err)
 			}
 		}
 		for i := range b.DailyMetrics {
+			if err := canceled(); err != nil {
+				return fmt.Errorf("daily_metrics[%d]: %w", i, err)
+			}
 			if err := a.dailyMetric(ctx, &b.DailyMetrics[i]); err != nil {
 				return fmt.Errorf("daily_metrics[%d]: %w", i, err)
 			}
+		}
+		if err := canceled(); err != nil {
+			return err
 		}
 		if err := a.afterMetrics(ctx); err != nil {
 			return fmt.Errorf("milestones: %w", err)
@@ -115,6 +148,7 @@ func (s *Store) Apply(ctx context.Context, source string, b *sdk.Batch) (Result,
 	if err != nil {
 		return Result{}, err
 	}
+	s.ckpt.wrote(b.Len())
 	s.publish(source, tenants, now)
 	return res, nil
 }
@@ -168,7 +202,10 @@ type applier struct {
 	// keepSince is the retention horizon: older events are not stored.
 	keepSince time.Time
 
-	insertEvent, selectStatus, upsertEntity, upsertMetric, selectMetric, upsertScraper, sentEvent, dropStandIn *sql.Stmt
+	// stmts are the store's prepared applyQueries (prepareApply).
+	stmts *[stmtCount]*sql.Stmt
+
+	insertEvent, insertBareEvent, selectStatus, upsertEntity, upsertMetric, selectMetric, upsertScraper, sentEvent, dropStandIn *sql.Stmt
 	// campaigns and videos whose views changed, for milestone checks.
 	campaigns map[[2]string]bool
 	videos    map[[2]string]bool
@@ -183,65 +220,42 @@ type applier struct {
 
 func (a *applier) prepare(ctx context.Context) error {
 	var err error
-	prep := func(q string) *sql.Stmt {
+	prep := func(i int) *sql.Stmt {
 		if err != nil {
 			return nil
 		}
 		var st *sql.Stmt
-		st, err = a.tx.PrepareContext(ctx, q)
+		st, err = a.stmt(ctx, i)
 		return st
 	}
-	a.insertEvent = prep(`INSERT INTO events (source, key, tenant, kind, entity_type, entity_id, occurred_at, attrs)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, source, key) DO NOTHING`)
-	a.selectStatus = prep(`SELECT status, status_since FROM entities WHERE tenant = ? AND type = ? AND id = ?`)
-	// The store's own event for an entity's current status, keyed as
-	// entity() keys it.
-	a.dropStandIn = prep(`DELETE FROM events WHERE (tenant, source, key) = (
-		SELECT tenant, source, 'state/' || type || '/' || id || '/' || status || '/' || status_since FROM entities
-		WHERE tenant = ? AND type = ? AND id = ? AND status = ?)`)
-	a.sentEvent = prep(`SELECT EXISTS (SELECT 1 FROM events INDEXED BY events_sent_by_entity
-		WHERE tenant = ? AND entity_type = ? AND entity_id = ? AND kind = ? AND occurred_at >= ?
-			AND entity_id <> '' AND key NOT GLOB 'state/*')`)
-	a.upsertEntity = prep(`INSERT INTO entities (tenant, type, id, name, status, status_since, campaign, influencer,
-			platform, due_at, amount_minor, currency, attrs, source, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (tenant, type, id) DO UPDATE SET
-			name = excluded.name, status = excluded.status, status_since = excluded.status_since,
-			campaign = excluded.campaign, influencer = excluded.influencer, platform = excluded.platform,
-			due_at = excluded.due_at, amount_minor = excluded.amount_minor, currency = excluded.currency,
-			attrs = excluded.attrs, source = excluded.source, updated_at = excluded.updated_at`)
-	a.selectMetric = prep(`SELECT impressions, views, clicks, likes, comments, shares, cost_minor, revenue_minor, currency
-		FROM daily_metrics WHERE tenant = ? AND campaign = ? AND influencer = ? AND video = ? AND platform = ? AND day = ?`)
-	a.upsertMetric = prep(`INSERT INTO daily_metrics (tenant, campaign, influencer, video, platform, day,
-			impressions, views, clicks, likes, comments, shares, cost_minor, revenue_minor, currency)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (tenant, campaign, influencer, video, platform, day) DO UPDATE SET
-			impressions = excluded.impressions, views = excluded.views, clicks = excluded.clicks,
-			likes = excluded.likes, comments = excluded.comments, shares = excluded.shares,
-			cost_minor = excluded.cost_minor, revenue_minor = excluded.revenue_minor, currency = excluded.currency`)
-	a.upsertScraper = prep(`INSERT INTO scraper_stats (tenant, target, runs_ok, runs_failed, errors, selector_updates, last_success_at, last_run_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (tenant, target) DO UPDATE SET
-			runs_ok = runs_ok + excluded.runs_ok, runs_failed = runs_failed + excluded.runs_failed,
-			errors = errors + excluded.errors, selector_updates = selector_updates + excluded.selector_updates,
-			last_success_at = max(coalesce(last_success_at, 0), coalesce(excluded.last_success_at, 0)),
-			last_run_at = max(coalesce(last_run_at, 0), coalesce(excluded.last_run_at, 0))`)
+	a.insertEvent = prep(stmtInsertEvent)
+	a.insertBareEvent = prep(stmtInsertBareEvent)
+	a.selectStatus = prep(stmtSelectStatus)
+	a.dropStandIn = prep(stmtDropStandIn)
+	a.sentEvent = prep(stmtSentEvent)
+	a.upsertEntity = prep(stmtUpsertEntity)
+	a.selectMetric = prep(stmtSelectMetric)
+	a.upsertMetric = prep(stmtUpsertMetric)
+	a.upsertScraper = prep(stmtUpsertScraper)
 	return err
 }
 
 func (a *applier) close() {
-	for _, st := range []*sql.Stmt{a.insertEvent, a.selectStatus, a.upsertEntity, a.upsertMetric, a.selectMetric, a.upsertScraper, a.sentEvent, a.dropStandIn} {
+	for _, st := range []*sql.Stmt{a.insertEvent, a.insertBareEvent, a.selectStatus, a.upsertEntity, a.upsertMetric, a.selectMetric, a.upsertScraper, a.sentEvent, a.dropStandIn} {
 		if st != nil {
 			st.Close()
 		}
 	}
 }
 
+// nullAttrs is attrs to bind: NULL for none, else their text. The text
+// shares raw's bytes instead of copying them: the driver copies what it
+// binds (SQLITE_TRANSIENT), and a batch is not changed while it is stored.
 func nullAttrs(raw []byte) any {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
 	}
-	return string(raw)
+	return unsafe.String(&raw[0], len(raw))
 }
 
 // touch notes that the batch changed something of tenant's.
@@ -263,8 +277,15 @@ func (a *applier) event(ctx context.Context, source string, e *sdk.Event, derive
 		}
 		return nil
 	}
-	r, err := a.insertEvent.ExecContext(ctx, source, e.Key, e.Tenant, e.Kind, e.Entity.Type, e.Entity.ID,
-		e.OccurredAt.UnixMilli(), nullAttrs(e.Attrs))
+	var r sql.Result
+	var err error
+	if e.Entity == (sdk.EntityRef{}) {
+		// Most events are about no entity: two parameters fewer to bind.
+		r, err = a.insertBareEvent.ExecContext(ctx, source, e.Key, e.Tenant, e.Kind, e.OccurredAt.UnixMilli(), nullAttrs(e.Attrs))
+	} else {
+		r, err = a.insertEvent.ExecContext(ctx, source, e.Key, e.Tenant, e.Kind, e.Entity.Type, e.Entity.ID,
+			e.OccurredAt.UnixMilli(), nullAttrs(e.Attrs))
+	}
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,9 @@
 // daily metrics and their rollups, plugin cursors and API tokens. It is SQL
 // and transactions only: one call, Apply, validates a source's batch
 // (sdk.Validate) and stores it with its cursor, and with what the business
-// Rules derive from it, in a single transaction; the rest are queries that
-// stream rows to collector/business.
+// Rules derive from it, in a single transaction (ApplyValidated stores one
+// sdk.ValidateBatch already passed); the rest are queries that stream rows
+// to collector/business.
 package store
 
 import (
@@ -63,6 +64,10 @@ type Store struct {
 	read  *sql.DB
 	mu    sync.Mutex
 	subs  map[chan Change]string // subscriber → its tenant ("" = all)
+	// applyStmts are the writer's prepared statements (prepareApply).
+	applyStmts [stmtCount]*sql.Stmt
+	// ckpt checkpoints the WAL beside the writer; nil until migrated.
+	ckpt *checkpointer
 	// seq is the last Change's Seq.
 	seq    uint64
 	closed bool
@@ -116,6 +121,8 @@ func Open(path string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("migrating %s: %w", path, lockErr(err))
 	}
+	s.prepareApply()
+	s.ckpt = newCheckpointer(path)
 	return s, nil
 }
 
@@ -133,6 +140,10 @@ func (s *Store) Close() error {
 		s.subs = nil
 	}
 	s.mu.Unlock()
+	if s.ckpt != nil {
+		s.ckpt.close()
+	}
+	s.closeApply()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 

@@ -113,26 +113,73 @@ func (c *Client) Configure(ctx context.Context, config []byte) error {
 }
 
 // Collect streams batches from cursor on, calling handle for each in order.
-// It stops at the first error handle returns.
+// It stops at the first error handle returns. The next batch is received
+// while handle runs (CollectAhead).
 func (c *Client) Collect(ctx context.Context, cursor string, handle Emit) error {
+	return CollectAhead(ctx, c, cursor, func(b Batch) Batch { return b }, handle)
+}
+
+// CollectAhead is Collect with prepare run on every batch before handle
+// takes it, one batch ahead: while handle takes batch N, batch N+1 is
+// received, converted and prepared on another goroutine, so decoding and
+// checking a batch overlap with storing the one before. handle gets the
+// batches in order, one at a time; at most one prepared batch waits for it
+// (and one more is being prepared). After handle returns an error it is not
+// called again, and CollectAhead returns only once the receiving goroutine
+// has ended.
+func CollectAhead[T any](ctx context.Context, c *Client, cursor string, prepare func(Batch) T, handle func(T) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stream, err := c.rpc.Collect(ctx, &pb.CollectRequest{Cursor: cursor})
 	if err != nil {
 		return err
 	}
-	for {
-		b, err := stream.Recv()
-		if err == io.EOF {
-			return nil
+	type next struct {
+		v   T
+		err error
+	}
+	ahead := make(chan next, 1)
+	stop := make(chan struct{})
+	go func() {
+		defer close(ahead)
+		for {
+			b, err := stream.Recv()
+			var n next
+			switch {
+			case err == io.EOF:
+				return
+			case err != nil:
+				n.err = err
+			default:
+				n.v = prepare(batchFromPB(b))
+			}
+			select {
+			case ahead <- n:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
+			}
 		}
-		if err != nil {
-			return err
+	}()
+	defer func() {
+		// Ends the stream (so a pending Recv returns) and waits for the
+		// goroutine: nothing outlives the call.
+		close(stop)
+		cancel()
+		for range ahead {
 		}
-		if err := handle(batchFromPB(b)); err != nil {
+	}()
+	for n := range ahead {
+		if n.err != nil {
+			return n.err
+		}
+		if err := handle(n.v); err != nil {
 			return err
 		}
 	}
+	return nil
 }
 
 // Check asks the plugin whether its source is healthy.

@@ -108,8 +108,8 @@ func AddSaturating(a, b int64) int64 {
 }
 
 // fields names each counter, for validation.
-func (c *Counts) fields() []namedCount {
-	return []namedCount{{"impressions", c.Impressions}, {"views", c.Views}, {"clicks", c.Clicks},
+func (c *Counts) fields() [6]namedCount {
+	return [6]namedCount{{"impressions", c.Impressions}, {"views", c.Views}, {"clicks", c.Clicks},
 		{"likes", c.Likes}, {"comments", c.Comments}, {"shares", c.Shares}}
 }
 

@@ -1,10 +1,12 @@
 package sdk
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -57,10 +59,28 @@ func ValidSourceName(name string) bool { return sourceName.MatchString(name) }
 // CheckTenant returns the problem with tenant id t at path, or nil when it
 // is well formed.
 func CheckTenant(path, t string) *Problem {
-	if tenantPattern.MatchString(t) {
+	if validTenant(t) {
 		return nil
 	}
 	return &Problem{Path: path, Message: fmt.Sprintf("must be 1-64 letters, digits, '_', '.' or '-', got %q", t)}
+}
+
+// validTenant is tenantPattern.MatchString(t) without the regexp machinery
+// (it runs for every item of every batch); a test holds the two equal.
+func validTenant(t string) bool {
+	if len(t) == 0 || len(t) > 64 || !isAlnum(t[0]) {
+		return false
+	}
+	for i := 1; i < len(t); i++ {
+		if c := t[i]; !isAlnum(c) && c != '_' && c != '.' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // CheckKind returns the problem with event kind k at path, or nil when it
@@ -83,24 +103,38 @@ func toSet(xs []string) map[string]bool {
 // maxIDLen bounds keys and ids so one bad source cannot bloat indexes.
 const maxIDLen = 256
 
+// item is where an item sits in its batch, events[3]: its paths are only
+// spelled out for a problem, since nearly every item has none.
+type item struct {
+	list string
+	i    int
+}
+
+func (it item) path(field string) string {
+	if field == "" {
+		return it.list + "[" + strconv.Itoa(it.i) + "]"
+	}
+	return it.list + "[" + strconv.Itoa(it.i) + "]." + field
+}
+
 type checker struct{ problems []Problem }
 
 func (c *checker) add(path, format string, args ...any) {
 	c.problems = append(c.problems, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
-func (c *checker) id(path, v string) {
+func (c *checker) id(it item, field, v string) {
 	switch {
 	case v == "":
-		c.add(path, "required")
+		c.add(it.path(field), "required")
 	case len(v) > maxIDLen:
-		c.add(path, "longer than %d bytes", maxIDLen)
+		c.add(it.path(field), "longer than %d bytes", maxIDLen)
 	}
 }
 
-func (c *checker) tenant(path, v string) {
-	if p := CheckTenant(path, v); p != nil {
-		c.problems = append(c.problems, *p)
+func (c *checker) tenant(it item, v string) {
+	if !validTenant(v) {
+		c.problems = append(c.problems, *CheckTenant(it.path("tenant"), v))
 	}
 }
 
@@ -108,31 +142,36 @@ func (c *checker) tenant(path, v string) {
 // a source keeps, too little for one item to weigh on every reader.
 const MaxAttrsBytes = 64 << 10
 
-func (c *checker) attrs(path string, v json.RawMessage) {
+func (c *checker) attrs(it item, v json.RawMessage) {
 	if len(v) == 0 || string(v) == "null" {
 		return
 	}
 	switch {
 	case len(v) > MaxAttrsBytes:
-		c.add(path, "%d bytes, more than the limit of %d", len(v), MaxAttrsBytes)
-	case !json.Valid(v) || strings.TrimSpace(string(v))[0] != '{':
-		c.add(path, "must be a JSON object")
+		c.add(it.path("attrs"), "%d bytes, more than the limit of %d", len(v), MaxAttrsBytes)
+	case !json.Valid(v) || bytes.TrimSpace(v)[0] != '{':
+		c.add(it.path("attrs"), "must be a JSON object")
 	}
 }
 
-func (c *checker) money(path string, m *Money) {
+func (c *checker) money(it item, field string, m *Money) {
 	if m == nil {
 		return
 	}
 	switch {
 	case m.Minor < 0:
-		c.add(path+".minor", "must not be negative, got %d", m.Minor)
+		c.add(it.path(field+".minor"), "must not be negative, got %d", m.Minor)
 	case m.Minor > MaxMinor:
-		c.add(path+".minor", "must be at most %d, got %d", int64(MaxMinor), m.Minor)
+		c.add(it.path(field+".minor"), "must be at most %d, got %d", int64(MaxMinor), m.Minor)
 	}
-	if !currencyPattern.MatchString(m.Currency) {
-		c.add(path+".currency", "must be an ISO 4217 code like \"EUR\", got %q", m.Currency)
+	if !validCurrency(m.Currency) {
+		c.add(it.path(field+".currency"), "must be an ISO 4217 code like \"EUR\", got %q", m.Currency)
 	}
+}
+
+// validCurrency is currencyPattern.MatchString(s), without the regexp.
+func validCurrency(s string) bool {
+	return len(s) == 3 && 'A' <= s[0] && s[0] <= 'Z' && 'A' <= s[1] && s[1] <= 'Z' && 'A' <= s[2] && s[2] <= 'Z'
 }
 
 // Times outside [MinTime, MaxTime) are mistakes (a zero year, a
@@ -142,9 +181,9 @@ var (
 	MaxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-func (c *checker) time(path string, t time.Time) {
+func (c *checker) time(it item, field string, t time.Time) {
 	if t.Before(MinTime) || !t.Before(MaxTime) {
-		c.add(path, "must be from %d to %d, got %s", MinTime.Year(), MaxTime.Year()-1, t.UTC().Format(time.RFC3339))
+		c.add(it.path(field), "must be from %d to %d, got %s", MinTime.Year(), MaxTime.Year()-1, t.UTC().Format(time.RFC3339))
 	}
 }
 
@@ -156,90 +195,108 @@ const (
 	MaxCount = 1_000_000_000_000
 )
 
-func (c *checker) count(path string, v int64) {
+func (c *checker) count(it item, field string, v int64) {
 	switch {
 	case v < 0:
-		c.add(path, "must not be negative, got %d", v)
+		c.add(it.path(field), "must not be negative, got %d", v)
 	case v > MaxCount:
-		c.add(path, "must be at most %d, got %d", int64(MaxCount), v)
+		c.add(it.path(field), "must be at most %d, got %d", int64(MaxCount), v)
 	}
 }
+
+// Validated is a batch Validate found nothing wrong with. ValidateBatch is
+// the only way to get one that holds a batch, so whoever takes a Validated
+// (the store) knows it was checked and need not check it again; the zero
+// Validated holds none. Its batch must not be changed once validated.
+type Validated struct{ b *Batch }
+
+// Batch is the validated batch; nil for the zero Validated.
+func (v Validated) Batch() *Batch { return v.b }
 
 // Validate checks a whole batch and reports every problem at once, as a
 // *ValidationError. The host runs it on every batch before storing any of
 // it; a plugin's own tests can run it too.
 func Validate(b *Batch) error {
+	_, err := ValidateBatch(b)
+	return err
+}
+
+// ValidateBatch is Validate that hands a batch without problems back as
+// Validated, for the store.
+func ValidateBatch(b *Batch) (Validated, error) {
 	var c checker
 	if n := b.Len(); n > MaxBatchItems {
 		c.add("batch", "%d items, more than the limit of %d", n, MaxBatchItems)
-		return &ValidationError{Problems: c.problems}
+		return Validated{}, &ValidationError{Problems: c.problems}
 	}
 	for i := range b.Events {
 		e := &b.Events[i]
-		p := fmt.Sprintf("events[%d]", i)
-		c.id(p+".key", e.Key)
-		c.tenant(p+".tenant", e.Tenant)
-		if pr := CheckKind(p+".kind", e.Kind); pr != nil {
-			c.add(pr.Path, "%s", pr.Message)
+		it := item{"events", i}
+		c.id(it, "key", e.Key)
+		c.tenant(it, e.Tenant)
+		if !knownKinds[e.Kind] {
+			if pr := CheckKind(it.path("kind"), e.Kind); pr != nil {
+				c.add(pr.Path, "%s", pr.Message)
+			}
 		}
 		if e.Entity.Type != "" && !knownEntities[e.Entity.Type] {
-			c.add(p+".entity.type", "unknown entity type %q", e.Entity.Type)
+			c.add(it.path("entity.type"), "unknown entity type %q", e.Entity.Type)
 		}
 		if len(e.Entity.ID) > maxIDLen {
-			c.add(p+".entity.id", "longer than %d bytes", maxIDLen)
+			c.add(it.path("entity.id"), "longer than %d bytes", maxIDLen)
 		}
 		if e.OccurredAt.IsZero() {
-			c.add(p+".occurred_at", "required")
+			c.add(it.path("occurred_at"), "required")
 		} else {
-			c.time(p+".occurred_at", e.OccurredAt)
+			c.time(it, "occurred_at", e.OccurredAt)
 		}
-		c.attrs(p+".attrs", e.Attrs)
+		c.attrs(it, e.Attrs)
 	}
 	for i := range b.Entities {
 		e := &b.Entities[i]
-		p := fmt.Sprintf("entities[%d]", i)
-		c.tenant(p+".tenant", e.Tenant)
+		it := item{"entities", i}
+		c.tenant(it, e.Tenant)
 		statuses, ok := Statuses[e.Type]
 		if !ok {
-			c.add(p+".type", "unknown entity type %q (one of %s)", e.Type, strings.Join(EntityTypes, ", "))
+			c.add(it.path("type"), "unknown entity type %q (one of %s)", e.Type, strings.Join(EntityTypes, ", "))
 		} else if !slices.Contains(statuses, e.Status) {
-			c.add(p+".status", "unknown %s status %q (one of %s)", e.Type, e.Status, strings.Join(statuses, ", "))
+			c.add(it.path("status"), "unknown %s status %q (one of %s)", e.Type, e.Status, strings.Join(statuses, ", "))
 		}
-		c.id(p+".id", e.ID)
+		c.id(it, "id", e.ID)
 		if !e.StatusSince.IsZero() {
-			c.time(p+".status_since", e.StatusSince)
+			c.time(it, "status_since", e.StatusSince)
 		}
 		if !e.DueAt.IsZero() {
-			c.time(p+".due_at", e.DueAt)
+			c.time(it, "due_at", e.DueAt)
 		}
-		c.money(p+".amount", e.Amount)
+		c.money(it, "amount", e.Amount)
 		if e.Type == EntityPayment && e.Amount == nil {
-			c.add(p+".amount", "required for payments")
+			c.add(it.path("amount"), "required for payments")
 		}
-		c.attrs(p+".attrs", e.Attrs)
+		c.attrs(it, e.Attrs)
 	}
 	for i := range b.DailyMetrics {
 		m := &b.DailyMetrics[i]
-		p := fmt.Sprintf("daily_metrics[%d]", i)
-		c.tenant(p+".tenant", m.Tenant)
-		c.id(p+".campaign", m.Campaign)
-		c.id(p+".platform", m.Platform)
+		it := item{"daily_metrics", i}
+		c.tenant(it, m.Tenant)
+		c.id(it, "campaign", m.Campaign)
+		c.id(it, "platform", m.Platform)
 		if day, err := time.Parse(time.DateOnly, m.Day); err != nil {
-			c.add(p+".day", "must be a date YYYY-MM-DD, got %q", m.Day)
+			c.add(it.path("day"), "must be a date YYYY-MM-DD, got %q", m.Day)
 		} else {
-			c.time(p+".day", day)
+			c.time(it, "day", day)
 		}
 		for _, f := range m.Counts.fields() {
-			c.count(p+"."+f.name, f.v)
+			c.count(it, f.name, f.v)
 		}
-		c.money(p+".cost", m.Cost)
-		c.money(p+".revenue", m.Revenue)
+		c.money(it, "cost", m.Cost)
+		c.money(it, "revenue", m.Revenue)
 		if m.Cost != nil && m.Revenue != nil && m.Cost.Currency != m.Revenue.Currency {
-			c.add(p+".revenue.currency", "must match cost currency %q", m.Cost.Currency)
+			c.add(it.path("revenue.currency"), "must match cost currency %q", m.Cost.Currency)
 		}
 	}
 	if len(c.problems) > 0 {
-		return &ValidationError{Problems: c.problems}
+		return Validated{}, &ValidationError{Problems: c.problems}
 	}
-	return nil
+	return Validated{b: b}, nil
 }

@@ -107,3 +107,44 @@ func TestValidateBoundsQuantities(t *testing.T) {
 		t.Fatalf("saturating add wrapped: %d", got)
 	}
 }
+
+// The hand-written checks of tenants and currencies accept exactly what
+// the patterns they replace accept.
+func TestTenantAndCurrencyChecksMatchTheirPatterns(t *testing.T) {
+	cases := []string{"", "a", "A", "0", "acme", "ac me", "_acme", ".acme", "-acme", "acme_1.b-c", "acmé", "acme\n",
+		strings.Repeat("a", 63), strings.Repeat("a", 64), strings.Repeat("a", 65), "EUR", "eur", "EU", "EURO", "E1R", "ÉUR"}
+	for c := byte(0); c < 0x80; c++ {
+		cases = append(cases, string([]byte{c}), "a"+string([]byte{c}), "EU"+string([]byte{c}))
+	}
+	for _, s := range cases {
+		if got, want := validTenant(s), tenantPattern.MatchString(s); got != want {
+			t.Errorf("validTenant(%q) = %v, the pattern says %v", s, got, want)
+		}
+		if got, want := validCurrency(s), currencyPattern.MatchString(s); got != want {
+			t.Errorf("validCurrency(%q) = %v, the pattern says %v", s, got, want)
+		}
+	}
+}
+
+// Only a batch without problems comes back as Validated.
+func TestValidateBatchHandsBackOnlyGoodBatches(t *testing.T) {
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	good := Batch{Events: []Event{{Key: "k", Tenant: "acme", Kind: KindPaymentPaid, OccurredAt: at}}}
+	if v, err := ValidateBatch(&good); err != nil || v.Batch() != &good {
+		t.Fatalf("good batch: %v, %v", v.Batch(), err)
+	}
+	for _, bad := range []Batch{
+		{Events: []Event{{Key: "k", Tenant: "acme", Kind: "garbage!", OccurredAt: at}}},
+		{Events: []Event{{Key: "k", Tenant: "acme", Kind: KindPaymentPaid, OccurredAt: at, Attrs: []byte(`{"a":`)}}},
+		{Events: []Event{{Key: "k", Tenant: "acme", Kind: KindPaymentPaid, OccurredAt: at, Attrs: []byte(` [1]`)}}},
+	} {
+		v, err := ValidateBatch(&bad)
+		var verr *ValidationError
+		if !errors.As(err, &verr) || v.Batch() != nil {
+			t.Errorf("%+v: validated as %v, %v", bad.Events[0], v.Batch(), err)
+		}
+	}
+	if (Validated{}).Batch() != nil {
+		t.Fatal("the zero Validated holds a batch")
+	}
+}

@@ -26,6 +26,8 @@ type config struct {
 	Unhealthy string `json:"unhealthy"`
 	// OpenPayments adds one open payment entity per event, up to this many.
 	OpenPayments int `json:"open_payments"`
+	// GarbageAfter gives the events past this many an unknown kind.
+	GarbageAfter int `json:"garbage_after"`
 }
 
 type source struct{ cfg config }
@@ -78,7 +80,7 @@ func (s *source) Collect(ctx context.Context, cursor string, emit sdk.Emit) erro
 		for i := 0; i < s.cfg.Batch && done < s.cfg.Events; i++ {
 			done++
 			kind := sdk.KindMetricsUpdated
-			if s.cfg.Garbage {
+			if s.cfg.Garbage || s.cfg.GarbageAfter > 0 && done > s.cfg.GarbageAfter {
 				kind = "garbage!"
 			}
 			if done <= s.cfg.OpenPayments {
