@@ -72,8 +72,12 @@ tidy-check:
 	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
 
 bench:
-	$(GO) test -run '^$$' -bench 'IngestThroughPlugin' -benchtime 3x ./collector
-	$(GO) test -run '^$$' -bench . -benchtime 10x ./exporter ./collector/store
+	$(GO) test -run '^$$' -bench 'IngestThroughPlugin' -benchtime 5x ./collector
+	$(GO) test -run '^$$' -bench 'PushIngest' -benchtime 5x ./collector/api
+	$(GO) test -run '^$$' -bench 'Scrape100k|Refresh100k' -benchtime 10x ./exporter
+	$(GO) test -run '^$$' -bench 'ChangeVisible' -benchtime 1x ./exporter
+	$(GO) test -run '^$$' -bench . -benchtime 10x ./collector/store
+	$(GO) test -run '^$$' -bench 'ServeMemory' -benchtime 1x ./cmd/commandcenter
 	$(GO) test -run '^$$' -bench 'Performance90Days' -benchtime 20x ./grafana/pkg/dsplugin
 	$(GO) test -run '^$$' -bench 'StreamLatency' -benchtime 1x ./grafana/pkg/dsplugin
 
