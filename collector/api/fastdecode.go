@@ -34,65 +34,33 @@ func fastBatch(body []byte) (b *sdk.Batch, ok bool) {
 	}
 	b = &sdk.Batch{Events: []sdk.Event{}, Entities: []sdk.Entity{}, DailyMetrics: []sdk.DailyMetric{}}
 	var seen [3]bool
-	for first := true; ; first = false {
-		d.space()
-		if d.consume('}') {
-			if first {
-				return nil, false // no items: decodeBatch says so
-			}
-			break
+	empty, ok := d.members(false, func(name []byte) bool {
+		list := field(name, []string{"events", "entities", "daily_metrics"}, seen[:])
+		if list < 0 {
+			return false // unknown or repeated: theirs to name
 		}
-		if !first && (!d.consume(',') || !d.spaceThen()) {
-			return nil, false
-		}
-		name, ok := d.name(false)
-		if !ok {
-			return nil, false
-		}
-		field := -1
-		switch {
-		case is(name, "events"):
-			field = 0
-		case is(name, "entities"):
-			field = 1
-		case is(name, "daily_metrics"):
-			field = 2
-		}
-		if field < 0 || seen[field] {
-			return nil, false // unknown or repeated: theirs to name
-		}
-		seen[field] = true
-		d.space()
 		if d.literal("null") {
-			continue
+			return true
 		}
 		if !d.consume('[') {
-			return nil, false
+			return false
 		}
-		for i := 0; ; i++ {
-			d.space()
-			if d.consume(']') {
-				break
-			}
-			if i > 0 && (!d.consume(',') || !d.spaceThen()) {
-				return nil, false
-			}
-			var ok bool
-			switch field {
+		return d.elements(func() bool {
+			switch list {
 			case 0:
 				b.Events = append(b.Events, sdk.Event{})
-				ok = d.event(&b.Events[len(b.Events)-1])
+				return d.event(&b.Events[len(b.Events)-1])
 			case 1:
 				b.Entities = append(b.Entities, sdk.Entity{})
-				ok = d.strictItem(&b.Entities[len(b.Entities)-1])
+				return d.strictItem(&b.Entities[len(b.Entities)-1])
 			default:
 				b.DailyMetrics = append(b.DailyMetrics, sdk.DailyMetric{})
-				ok = d.strictItem(&b.DailyMetrics[len(b.DailyMetrics)-1])
+				return d.strictItem(&b.DailyMetrics[len(b.DailyMetrics)-1])
 			}
-			if !ok {
-				return nil, false
-			}
-		}
+		})
+	})
+	if !ok || empty {
+		return nil, false // an empty object: decodeBatch says there are no items
 	}
 	d.space()
 	if d.pos != len(d.data) || b.Len() == 0 {
@@ -204,6 +172,61 @@ func (d *fastDecoder) name(freeForm bool) ([]byte, bool) {
 // names (regardless of case; name is ASCII).
 func is(name []byte, field string) bool { return bytes.EqualFold(name, []byte(field)) }
 
+// members reads the members of an object whose '{' was just read: member
+// gets each name, with d at its value, and reports whether it read the
+// value. empty says the object had none.
+func (d *fastDecoder) members(freeForm bool, member func(name []byte) bool) (empty, ok bool) {
+	for first := true; ; first = false {
+		d.space()
+		if d.consume('}') {
+			return first, true
+		}
+		if !first && (!d.consume(',') || !d.spaceThen()) {
+			return false, false
+		}
+		name, ok := d.name(freeForm)
+		if !ok {
+			return false, false
+		}
+		d.space()
+		if !member(name) {
+			return false, false
+		}
+	}
+}
+
+// elements reads the elements of an array whose '[' was just read, each
+// with element, which reports whether it read one.
+func (d *fastDecoder) elements(element func() bool) bool {
+	for first := true; ; first = false {
+		d.space()
+		if d.consume(']') {
+			return true
+		}
+		if !first && (!d.consume(',') || !d.spaceThen()) {
+			return false
+		}
+		if !element() {
+			return false
+		}
+	}
+}
+
+// field is the index of name among fields, -1 if it is none of them or
+// was seen already (a repeated member is checkJSON's to name).
+func field(name []byte, fields []string, seen []bool) int {
+	for i, f := range fields {
+		if is(name, f) {
+			if seen[i] {
+				return -1
+			}
+			seen[i] = true
+			return i
+		}
+	}
+	return -1
+}
+
 // text reads a string field's value as encoding/json would set it: null
 // leaves *s as it is.
 func (d *fastDecoder) text(s *string, last *string) bool {
@@ -235,53 +258,31 @@ func (d *fastDecoder) event(e *sdk.Event) bool {
 		return false
 	}
 	var seen [6]bool
-	for first := true; ; first = false {
-		d.space()
-		if d.consume('}') {
-			return true
-		}
-		if !first && (!d.consume(',') || !d.spaceThen()) {
-			return false
-		}
-		name, ok := d.name(false)
-		if !ok {
-			return false
-		}
-		field := -1
-		for i, f := range [...]string{"key", "tenant", "kind", "entity", "occurred_at", "attrs"} {
-			if is(name, f) {
-				field = i
-				break
-			}
-		}
-		if field < 0 || seen[field] {
-			return false
-		}
-		seen[field] = true
-		d.space()
-		switch field {
+	_, ok := d.members(false, func(name []byte) bool {
+		switch field(name, []string{"key", "tenant", "kind", "entity", "occurred_at", "attrs"}, seen[:]) {
 		case 0:
-			ok = d.text(&e.Key, nil)
+			return d.text(&e.Key, nil)
 		case 1:
-			ok = d.text(&e.Tenant, &d.tenant)
+			return d.text(&e.Tenant, &d.tenant)
 		case 2:
-			ok = d.text(&e.Kind, &d.kind)
+			return d.text(&e.Kind, &d.kind)
 		case 3:
-			ok = d.entityRef(&e.Entity)
+			return d.entityRef(&e.Entity)
 		case 4:
-			ok = d.time(&e.OccurredAt)
-		default:
+			return d.time(&e.OccurredAt)
+		case 5:
 			// Kept as sent, as json.RawMessage keeps it; free-form only
 			// when named exactly "attrs", as checkJSON has it.
 			start := d.pos
-			if ok = d.value(3, string(name) == "attrs"); ok {
-				e.Attrs = d.data[start:d.pos:d.pos]
+			if !d.value(3, string(name) == "attrs") {
+				return false
 			}
+			e.Attrs = d.data[start:d.pos:d.pos]
+			return true
 		}
-		if !ok {
-			return false
-		}
-	}
+		return false
+	})
+	return ok
 }
 
 func (d *fastDecoder) entityRef(r *sdk.EntityRef) bool {
@@ -292,33 +293,16 @@ func (d *fastDecoder) entityRef(r *sdk.EntityRef) bool {
 		return false
 	}
 	var seen [2]bool
-	for first := true; ; first = false {
-		d.space()
-		if d.consume('}') {
-			return true
+	_, ok := d.members(false, func(name []byte) bool {
+		switch field(name, []string{"type", "id"}, seen[:]) {
+		case 0:
+			return d.text(&r.Type, nil)
+		case 1:
+			return d.text(&r.ID, nil)
 		}
-		if !first && (!d.consume(',') || !d.spaceThen()) {
-			return false
-		}
-		name, ok := d.name(false)
-		if !ok {
-			return false
-		}
-		d.space()
-		switch {
-		case is(name, "type") && !seen[0]:
-			seen[0] = true
-			ok = d.text(&r.Type, nil)
-		case is(name, "id") && !seen[1]:
-			seen[1] = true
-			ok = d.text(&r.ID, nil)
-		default:
-			return false
-		}
-		if !ok {
-			return false
-		}
-	}
+		return false
+	})
+	return ok
 }
 
 // time decodes with time.Time's own UnmarshalJSON, which encoding/json
@@ -367,18 +351,7 @@ func (d *fastDecoder) value(depth int, freeForm bool) bool {
 		var buf [16][]byte
 		names := buf[:0]
 		var seen map[string]bool
-		for first := true; ; first = false {
-			d.space()
-			if d.consume('}') {
-				return true
-			}
-			if !first && (!d.consume(',') || !d.spaceThen()) {
-				return false
-			}
-			name, ok := d.name(freeForm)
-			if !ok {
-				return false
-			}
+		_, ok := d.members(freeForm, func(name []byte) bool {
 			if seen != nil {
 				key := string(name)
 				if !freeForm {
@@ -405,27 +378,15 @@ func (d *fastDecoder) value(depth int, freeForm bool) bool {
 					}
 				}
 			}
-			if !d.value(depth+1, freeForm || string(name) == "attrs") {
-				return false
-			}
-		}
+			return d.value(depth+1, freeForm || string(name) == "attrs")
+		})
+		return ok
 	case c == '[':
 		if depth >= MaxJSONDepth {
 			return false
 		}
 		d.pos++
-		for first := true; ; first = false {
-			d.space()
-			if d.consume(']') {
-				return true
-			}
-			if !first && (!d.consume(',') || !d.spaceThen()) {
-				return false
-			}
-			if !d.value(depth+1, freeForm) {
-				return false
-			}
-		}
+		return d.elements(func() bool { return d.value(depth+1, freeForm) })
 	case c == 't':
 		return d.literal("true")
 	case c == 'f':
