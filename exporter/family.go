@@ -38,6 +38,9 @@ type family struct {
 	// pending are series this refresh created, placed in chunks at its end.
 	pending []*series
 	gen     uint64
+	// set counts the series this refresh set: when it set them all, a
+	// whole refresh has nothing to drop.
+	set int
 	// head is the HELP and TYPE lines, compressed once.
 	head segment
 	// buf is reused to build series names, so a refresh allocates only for
@@ -126,7 +129,7 @@ func appendEscaped(dst []byte, v string) []byte {
 }
 
 // begin starts a refresh of the family, or of part of it (see end).
-func (f *family) begin() { f.gen++ }
+func (f *family) begin() { f.gen, f.set = f.gen+1, 0 }
 
 // setValue records one series' value in this refresh.
 func (f *family) setValue(v float64, labelValues ...string) {
@@ -145,7 +148,10 @@ func (f *family) setValue(v float64, labelValues ...string) {
 			s.chunk.dirty = true
 		}
 	}
-	s.gen = f.gen
+	if s.gen != f.gen {
+		s.gen = f.gen
+		f.set++
+	}
 }
 
 // scope picks the series a partial refresh answers for: those it did not
@@ -165,6 +171,10 @@ func itemScope(tenant string, ids map[string]bool) scope {
 // end drops the series in scope this refresh did not set, and places the
 // new ones among the chunks.
 func (f *family) end(in scope) {
+	if in == nil && f.set == len(f.series) {
+		f.place()
+		return
+	}
 	for name, s := range f.series {
 		if s.gen == f.gen || (in != nil && !in(s)) {
 			continue
