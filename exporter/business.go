@@ -366,7 +366,7 @@ func (b *Business) update(ctx context.Context, d *domain, snap *snapshot) error 
 }
 
 // scopeOf is the part of f that a refresh from s answers for.
-func (s *snapshot) scopeOf(f *family) scope {
+func (s *snapshot) scopeOf(f *family) *scope {
 	switch {
 	case s.tenant == "":
 		return nil

@@ -53,7 +53,7 @@ func TestFamilyChunksFollowEveryChange(t *testing.T) {
 	}
 	for round := range 40 {
 		f.begin()
-		var in scope
+		var in *scope
 		switch round % 3 {
 		case 0: // a whole refresh: what it sets is all there is
 			next := map[key]float64{}

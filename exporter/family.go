@@ -156,38 +156,53 @@ func (f *family) setValue(v float64, labelValues ...string) {
 
 // scope picks the series a partial refresh answers for: those it did not
 // set are dropped, the others keep their values. nil is every series.
-type scope func(*series) bool
-
-// tenantScope is every series of one tenant.
-func tenantScope(tenant string) scope {
-	return func(s *series) bool { return s.tenant == tenant }
+type scope struct {
+	tenant string
+	// ids, when not nil, narrow it to the series of these entities.
+	ids map[string]bool
 }
 
+// tenantScope is every series of one tenant.
+func tenantScope(tenant string) *scope { return &scope{tenant: tenant} }
+
 // itemScope is the series of some entities of one tenant.
-func itemScope(tenant string, ids map[string]bool) scope {
-	return func(s *series) bool { return s.tenant == tenant && ids[s.item] }
+func itemScope(tenant string, ids map[string]bool) *scope {
+	return &scope{tenant: tenant, ids: ids}
+}
+
+func (in *scope) has(s *series) bool {
+	return in == nil || s.tenant == in.tenant && (in.ids == nil || in.ids[s.item])
 }
 
 // end drops the series in scope this refresh did not set, and places the
 // new ones among the chunks.
-func (f *family) end(in scope) {
+func (f *family) end(in *scope) {
 	if in == nil && f.set == len(f.series) {
 		f.place()
 		return
 	}
-	for name, s := range f.series {
-		if s.gen == f.gen || (in != nil && !in(s)) {
-			continue
-		}
-		delete(f.series, name)
-		if c := s.chunk; c != nil {
-			i, _ := slices.BinarySearchFunc(c.series, s.name, bySeriesName)
-			c.series = slices.Delete(c.series, i, i+1)
+	// The chunks' slices, not the map, are walked: a partial refresh of
+	// one payment looks at every series, and this is the quick way.
+	for _, c := range f.chunks {
+		kept := c.series[:0]
+		for _, s := range c.series {
+			if s.gen == f.gen || !in.has(s) {
+				kept = append(kept, s)
+				continue
+			}
+			delete(f.series, s.name)
 			c.dirty = true
-		} else {
-			f.pending = slices.DeleteFunc(f.pending, func(p *series) bool { return p == s })
 		}
+		clear(c.series[len(kept):])
+		c.series = kept
 	}
+	f.pending = slices.DeleteFunc(f.pending, func(s *series) bool {
+		if s.gen == f.gen || !in.has(s) {
+			return false
+		}
+		delete(f.series, s.name)
+		return true
+	})
 	f.place()
 }
 
