@@ -66,6 +66,9 @@ type Business struct {
 	// tenants are those the metrics have series for: a change from any
 	// other concerns every domain (some set zeros for each tenant).
 	tenants map[string]bool
+	// refreshedSeq is the store's Seq when the latest full refresh began:
+	// Run recomputes at once if changes came before it subscribed.
+	refreshedSeq uint64
 
 	refreshDuration, refreshSuccess, lastSuccess *prometheus.GaugeVec
 }
@@ -214,11 +217,12 @@ const maxAge = 15 * time.Second
 // many at once to take one by one. Call Refresh once before, so the first
 // scrape has values.
 func (b *Business) Run(ctx context.Context) {
+	// Read before subscribing, so a change in between shows as a gap.
+	lastSeq := b.reports.Store.Seq()
 	changes, stop := b.reports.Store.Subscribe("")
 	defer stop()
 	tick := time.NewTicker(maxAge)
 	defer tick.Stop()
-	var lastSeq uint64
 	var lastFull time.Time
 	full := func() {
 		// Coalesce bursts: a full refresh at most once per interval.
@@ -233,6 +237,12 @@ func (b *Business) Run(ctx context.Context) {
 		if err := b.Refresh(ctx); err != nil && ctx.Err() == nil {
 			b.logger.Error("refreshing business metrics", "err", err)
 		}
+	}
+	b.mu.Lock()
+	missedBefore := b.refreshedSeq != lastSeq
+	b.mu.Unlock()
+	if missedBefore {
+		full() // batches stored between the first refresh and now
 	}
 	for {
 		select {
@@ -258,7 +268,7 @@ func (b *Business) Run(ctx context.Context) {
 					break drain
 				}
 			}
-			missed := lastSeq != 0 && pending[0].Seq != lastSeq+1
+			missed := pending[0].Seq != lastSeq+1
 			for i := 1; i < len(pending); i++ {
 				missed = missed || pending[i].Seq != pending[i-1].Seq+1
 			}
@@ -284,6 +294,7 @@ const maxPartial = 32
 func (b *Business) Refresh(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.refreshedSeq = b.reports.Store.Seq()
 	now := b.now()
 	snap, snapErr := b.snapshot(ctx, now, "")
 	if snapErr != nil {

@@ -104,3 +104,58 @@ func lineDiff(got, want string) string {
 	}
 	return out.String()
 }
+
+// Run keeps the metrics current as serve runs it: a batch stored before it
+// started, batches stored while it runs, and a burst of more batches than
+// its channel holds (missed changes, found by their numbers) all show well
+// before the 15 s full refresh.
+func TestRunShowsEveryBatchSoon(t *testing.T) {
+	st := storetest.Open(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b := newBusiness(st, nil)
+	if err := b.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	payment := func(i int) *sdk.Batch {
+		return &sdk.Batch{Entities: []sdk.Entity{{Tenant: "acme", Type: sdk.EntityPayment, ID: fmt.Sprintf("run-%d", i), Status: "open",
+			DueAt: storetest.Now.Add(time.Hour), Amount: &sdk.Money{Minor: 100, Currency: "EUR"}}}}
+	}
+	shows := func(what string, i int) {
+		t.Helper()
+		series := fmt.Sprintf(`payment="run-%d"`, i)
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			var buf bytes.Buffer
+			b.WritePrometheus(&buf)
+			if bytes.Contains(buf.Bytes(), []byte(series)) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %s not on /metrics within 5 s", what, series)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if _, err := st.Apply(ctx, "test", payment(0)); err != nil {
+		t.Fatal(err)
+	}
+	go b.Run(ctx)
+	shows("stored before Run started", 0)
+
+	if _, err := st.Apply(ctx, "test", payment(1)); err != nil {
+		t.Fatal(err)
+	}
+	shows("stored while Run runs", 1)
+
+	b.mu.Lock() // Run stalls; the store's 64-change buffer overflows
+	for i := 2; i < 102; i++ {
+		if _, err := st.Apply(ctx, "test", payment(i)); err != nil {
+			b.mu.Unlock()
+			t.Fatal(err)
+		}
+	}
+	b.mu.Unlock()
+	shows("the last of 100 batches stored while Run was stalled", 101)
+	shows("the first of them", 2)
+}

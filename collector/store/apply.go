@@ -617,6 +617,13 @@ func (a *applier) milestones(ctx context.Context, entityType, query string, keys
 	return nil
 }
 
+// Seq is the Seq of the latest Change published; 0 before any.
+func (s *Store) Seq() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seq
+}
+
 // Subscribe returns a channel that receives a Change after every applied
 // batch that touched tenant ("" = every tenant, one Change per tenant), and
 // a function to stop. A subscriber that falls behind misses changes rather
