@@ -18,6 +18,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -26,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -238,6 +240,31 @@ func (s *Server) LoadDir(dir string) error {
 		}
 	}
 	return nil
+}
+
+// ForCase starts a fake for one plugin test, stopped when the test ends:
+// endpoints accepting key, which goes into the environment variable keyEnv
+// (where the plugin's api_key_env points), answering with the recorded
+// answers in testdata/<testCase>/api ("" for none).
+func ForCase(t testing.TB, endpoints []Endpoint, keyEnv, key, testCase string) *Server {
+	t.Helper()
+	s := New(endpoints, key)
+	t.Cleanup(s.Close)
+	if testCase != "" {
+		if err := s.LoadDir(filepath.Join("testdata", testCase, "api")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv(keyEnv, key)
+	return s
+}
+
+// QuickConfig is a plugin config using the fake, with retries no test waits
+// for, and extra on top.
+func (s *Server) QuickConfig(extra map[string]any) map[string]any {
+	cfg := map[string]any{"api_url": s.URL, "backoff_initial": "1ms", "backoff_max": "2ms", "rate_limit": 1000}
+	maps.Copy(cfg, extra)
+	return cfg
 }
 
 // orderKey normalises an item's Field: times to UTC nanoseconds, so they

@@ -58,13 +58,8 @@ func newFixture(t *testing.T, testCase string, config map[string]any) *fixture {
 	cfg := map[string]any{"backoff_initial": "1ms", "backoff_max": "2ms", "rate_limit": 1000}
 	caseDir := filepath.Join("testdata", testCase)
 	if _, err := os.Stat(filepath.Join(caseDir, "api")); err == nil {
-		f.api = fakeapi.New(fakeapi.Performance, key)
-		t.Cleanup(f.api.Close)
-		if err := f.api.LoadDir(filepath.Join(caseDir, "api")); err != nil {
-			t.Fatal(err)
-		}
-		cfg["api_url"] = f.api.URL
-		t.Setenv("PERFORMANCE_API_KEY", key)
+		f.api = fakeapi.ForCase(t, fakeapi.Performance, "PERFORMANCE_API_KEY", key, testCase)
+		cfg = f.api.QuickConfig(nil)
 	}
 	if files, _ := filepath.Glob(filepath.Join(caseDir, "*.csv")); testCase != "" && len(files) > 0 {
 		f.dir = t.TempDir()

@@ -30,19 +30,8 @@ type fixture struct {
 
 func newFixture(t *testing.T, testCase string, config map[string]any) *fixture {
 	t.Helper()
-	api := fakeapi.New(fakeapi.Platform, key)
-	t.Cleanup(api.Close)
-	if testCase != "" {
-		if err := api.LoadDir(filepath.Join("testdata", testCase, "api")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Setenv("PLATFORM_API_KEY", key)
-	cfg := map[string]any{"api_url": api.URL, "backoff_initial": "1ms", "backoff_max": "2ms", "rate_limit": 1000}
-	for k, v := range config {
-		cfg[k] = v
-	}
-	raw, _ := json.Marshal(cfg)
+	api := fakeapi.ForCase(t, fakeapi.Platform, "PLATFORM_API_KEY", key, testCase)
+	raw, _ := json.Marshal(api.QuickConfig(config))
 	src := New()
 	if err := src.Configure(context.Background(), raw); err != nil {
 		t.Fatal(err)
