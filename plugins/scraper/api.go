@@ -34,8 +34,8 @@ type listingOf[T httpsource.Record] struct {
 // runs first, as they say whether a target is stale.
 var listings = []listing{
 	listingOf[run]{path: "runs", toBatch: runsBatch},
-	listingOf[scrapeError]{path: "errors", toBatch: errorsBatch},
-	listingOf[selectorUpdate]{path: "selector_updates", toBatch: selectorUpdatesBatch},
+	listingOf[scrapeError]{path: "errors", toBatch: eventsBatch[scrapeError]},
+	listingOf[selectorUpdate]{path: "selector_updates", toBatch: eventsBatch[selectorUpdate]},
 	listingOf[videoStat]{path: "video_stats", toBatch: videoStatsBatch},
 }
 
@@ -83,6 +83,9 @@ type ids struct {
 
 // RecordKey implements httpsource.Record.
 func (r ids) RecordKey() string { return r.ClientID + "/" + r.ID }
+
+// recordID is the id a refused page names.
+func (r ids) recordID() string { return r.ID }
 
 // check tells which of the fields every record needs is missing: the ids
 // and the time the listing is ordered by (named timeField).
@@ -210,24 +213,17 @@ func (e *scrapeError) check() error {
 	return required("target", e.Target)
 }
 
-func errorsBatch(errs []scrapeError) (sdk.Batch, error) {
-	var b sdk.Batch
-	for i := range errs {
-		e := &errs[i]
-		if err := e.check(); err != nil {
-			return sdk.Batch{}, refuse(i, e.ID, err)
-		}
-		b.Events = append(b.Events, sdk.Event{
-			Key: eventKey("errors", e.ID), Tenant: e.ClientID, Kind: sdk.KindScraperError,
-			Entity: targetRef(e.Target), OccurredAt: e.OccurredAt.UTC(),
-			Attrs: marshal(struct {
-				Message  string `json:"message,omitempty"`
-				Selector string `json:"selector,omitempty"`
-				RunID    string `json:"run_id,omitempty"`
-			}{e.Message, e.Selector, e.RunID}),
-		})
+// event is the scraper.error event an error stands for.
+func (e *scrapeError) event() sdk.Event {
+	return sdk.Event{
+		Key: eventKey("errors", e.ID), Tenant: e.ClientID, Kind: sdk.KindScraperError,
+		Entity: targetRef(e.Target), OccurredAt: e.OccurredAt.UTC(),
+		Attrs: marshal(struct {
+			Message  string `json:"message,omitempty"`
+			Selector string `json:"selector,omitempty"`
+			RunID    string `json:"run_id,omitempty"`
+		}{e.Message, e.Selector, e.RunID}),
 	}
-	return b, nil
 }
 
 // selectorUpdate is a change of the selector that reads one value off a
@@ -269,22 +265,34 @@ func (u *selectorUpdate) check() error {
 	return required("target", u.Target)
 }
 
-func selectorUpdatesBatch(updates []selectorUpdate) (sdk.Batch, error) {
+// event is the scraper.selector_updated event an update stands for.
+func (u *selectorUpdate) event() sdk.Event {
+	return sdk.Event{
+		Key: eventKey("selector_updates", u.ID), Tenant: u.ClientID, Kind: sdk.KindScraperSelectorUpdated,
+		Entity: targetRef(u.Target), OccurredAt: u.UpdatedAt.UTC(),
+		Attrs: marshal(struct {
+			Selector string  `json:"selector,omitempty"`
+			Old      version `json:"old,omitempty"`
+			New      version `json:"new,omitempty"`
+		}{u.Selector, u.OldVersion, u.NewVersion}),
+	}
+}
+
+// eventsBatch is the batch of a listing whose records are one event each;
+// the first record that fails its check refuses the page.
+func eventsBatch[R any, P interface {
+	*R
+	check() error
+	event() sdk.Event
+	recordID() string
+}](records []R) (sdk.Batch, error) {
 	var b sdk.Batch
-	for i := range updates {
-		u := &updates[i]
-		if err := u.check(); err != nil {
-			return sdk.Batch{}, refuse(i, u.ID, err)
+	for i := range records {
+		r := P(&records[i])
+		if err := r.check(); err != nil {
+			return sdk.Batch{}, refuse(i, r.recordID(), err)
 		}
-		b.Events = append(b.Events, sdk.Event{
-			Key: eventKey("selector_updates", u.ID), Tenant: u.ClientID, Kind: sdk.KindScraperSelectorUpdated,
-			Entity: targetRef(u.Target), OccurredAt: u.UpdatedAt.UTC(),
-			Attrs: marshal(struct {
-				Selector string  `json:"selector,omitempty"`
-				Old      version `json:"old,omitempty"`
-				New      version `json:"new,omitempty"`
-			}{u.Selector, u.OldVersion, u.NewVersion}),
-		})
+		b.Events = append(b.Events, r.event())
 	}
 	return b, nil
 }
