@@ -326,12 +326,4 @@ func TestBadConfigNamesTheField(t *testing.T) {
 	}
 }
 
-func TestReadmeShowsTheSampleConfig(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(readme), "```yaml\n"+SampleConfig+"```") {
-		t.Fatal("README.md's configuration block is not sample.yaml; copy sample.yaml into it")
-	}
-}
+func TestReadmeShowsTheSampleConfig(t *testing.T) { sdktest.ReadmeShowsSampleConfig(t, SampleConfig) }

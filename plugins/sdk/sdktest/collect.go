@@ -159,3 +159,17 @@ func Configs(t testing.TB, newSource func() sdk.Source, bad map[string]string, g
 		}
 	}
 }
+
+// ReadmeShowsSampleConfig fails t unless the plugin's README.md (in the
+// test's folder) holds sampleConfig as its yaml configuration block, so
+// the documented configuration is the one the plugin prints.
+func ReadmeShowsSampleConfig(t testing.TB, sampleConfig string) {
+	t.Helper()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```yaml\n"+sampleConfig+"```") {
+		t.Fatal("README.md's configuration block is not sample.yaml; copy sample.yaml into it")
+	}
+}
