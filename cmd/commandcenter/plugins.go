@@ -99,14 +99,20 @@ func (c *pluginsCmd) readPluginConfig() (json.RawMessage, error) {
 	return raw, nil
 }
 
+// target is the plugin's command line and the config to give it.
+func (c *pluginsCmd) target() ([]string, json.RawMessage, error) {
+	command, err := c.command()
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := c.readPluginConfig()
+	return command, cfg, err
+}
+
 var errChecksFailed = errors.New("the plugin failed the conformance checks above")
 
 func (c *pluginsCmd) check() error {
-	command, err := c.command()
-	if err != nil {
-		return err
-	}
-	cfg, err := c.readPluginConfig()
+	command, cfg, err := c.target()
 	if err != nil {
 		return err
 	}
@@ -123,11 +129,7 @@ func (c *pluginsCmd) run() error {
 	if !c.once {
 		return errors.New("plugins run needs --once: it runs one Collect (collecting on an interval is serve's job)")
 	}
-	command, err := c.command()
-	if err != nil {
-		return err
-	}
-	cfg, err := c.readPluginConfig()
+	command, cfg, err := c.target()
 	if err != nil {
 		return err
 	}
