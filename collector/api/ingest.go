@@ -55,23 +55,23 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, tok store.To
 	}
 	// A token writes only its own tenant; a missing tenant means the token's.
 	var foreign []sdk.Problem
-	claim := func(path string, tenant *string) {
+	claim := func(list string, i int, tenant *string) {
 		switch *tenant {
 		case "":
 			*tenant = tok.Tenant
 		case tok.Tenant:
-		default:
-			foreign = append(foreign, sdk.Problem{Path: path, Message: "this token may only write tenant " + tok.Tenant})
+		default: // the path is spelled out only for a refusal
+			foreign = append(foreign, sdk.Problem{Path: fmt.Sprintf("%s[%d].tenant", list, i), Message: "this token may only write tenant " + tok.Tenant})
 		}
 	}
 	for i := range batch.Events {
-		claim(fmt.Sprintf("events[%d].tenant", i), &batch.Events[i].Tenant)
+		claim("events", i, &batch.Events[i].Tenant)
 	}
 	for i := range batch.Entities {
-		claim(fmt.Sprintf("entities[%d].tenant", i), &batch.Entities[i].Tenant)
+		claim("entities", i, &batch.Entities[i].Tenant)
 	}
 	for i := range batch.DailyMetrics {
-		claim(fmt.Sprintf("daily_metrics[%d].tenant", i), &batch.DailyMetrics[i].Tenant)
+		claim("daily_metrics", i, &batch.DailyMetrics[i].Tenant)
 	}
 	if len(foreign) > 0 {
 		refuse(http.StatusForbidden, apiv1.CodeWrongTenant, foreign[0].Path+": "+foreign[0].Message, foreign)
