@@ -92,13 +92,13 @@ func (s *Store) ApplyValidated(ctx context.Context, source string, v sdk.Validat
 	res := Result{EventsInserted: map[string]int{}}
 	tenants := map[string]*Change{}
 	now := s.opts.Now()
-	err := s.withTx(ctx, func(tx *sql.Tx) error {
+	err := s.withConnTx(ctx, func(conn *sql.Conn, tx *sql.Tx) error {
 		// The statements run without ctx: a cancelable context makes the
 		// driver start a goroutine for every statement. Giving up when ctx
 		// ends is checked between items instead, and rolls everything back.
 		canceled := ctx.Err
 		ctx := context.WithoutCancel(ctx)
-		a := applier{tx: tx, source: source, now: now, res: &res, tenants: tenants, rules: s.opts.Rules, stmts: &s.applyStmts}
+		a := applier{conn: conn, tx: tx, ins: &s.inserts, source: source, now: now, res: &res, tenants: tenants, rules: s.opts.Rules, stmts: &s.applyStmts}
 		if s.opts.Retention > 0 {
 			a.keepSince = now.Add(-s.opts.Retention)
 		}
@@ -106,13 +106,8 @@ func (s *Store) ApplyValidated(ctx context.Context, source string, v sdk.Validat
 		if err := a.prepare(ctx); err != nil {
 			return err
 		}
-		for i := range b.Events {
-			if err := canceled(); err != nil {
-				return fmt.Errorf("events[%d]: %w", i, err)
-			}
-			if err := a.event(ctx, source, &b.Events[i], false); err != nil {
-				return fmt.Errorf("events[%d]: %w", i, err)
-			}
+		if err := a.events(ctx, b.Events, canceled); err != nil {
+			return err
 		}
 		for i := range b.Entities {
 			if err := canceled(); err != nil {
@@ -192,7 +187,10 @@ func (s *Store) Cursors(ctx context.Context) (map[string]CursorState, error) {
 
 // applier holds one transaction's prepared statements.
 type applier struct {
+	// conn is the connection tx runs on, for the event inserts (ins).
+	conn   *sql.Conn
 	tx     *sql.Tx
+	ins    *eventInserts
 	source string
 	now    time.Time
 	res    *Result
@@ -205,7 +203,7 @@ type applier struct {
 	// stmts are the store's prepared applyQueries (prepareApply).
 	stmts *[stmtCount]*sql.Stmt
 
-	insertEvent, insertBareEvent, selectStatus, upsertEntity, upsertMetric, selectMetric, upsertScraper, sentEvent, dropStandIn *sql.Stmt
+	selectStatus, upsertEntity, upsertMetric, selectMetric, upsertScraper, sentEvent, dropStandIn *sql.Stmt
 	// campaigns and videos whose views changed, for milestone checks.
 	campaigns map[[2]string]bool
 	videos    map[[2]string]bool
@@ -228,8 +226,6 @@ func (a *applier) prepare(ctx context.Context) error {
 		st, err = a.stmt(ctx, i)
 		return st
 	}
-	a.insertEvent = prep(stmtInsertEvent)
-	a.insertBareEvent = prep(stmtInsertBareEvent)
 	a.selectStatus = prep(stmtSelectStatus)
 	a.dropStandIn = prep(stmtDropStandIn)
 	a.sentEvent = prep(stmtSentEvent)
@@ -241,7 +237,7 @@ func (a *applier) prepare(ctx context.Context) error {
 }
 
 func (a *applier) close() {
-	for _, st := range []*sql.Stmt{a.insertEvent, a.insertBareEvent, a.selectStatus, a.upsertEntity, a.upsertMetric, a.selectMetric, a.upsertScraper, a.sentEvent, a.dropStandIn} {
+	for _, st := range []*sql.Stmt{a.selectStatus, a.upsertEntity, a.upsertMetric, a.selectMetric, a.upsertScraper, a.sentEvent, a.dropStandIn} {
 		if st != nil {
 			st.Close()
 		}
@@ -270,33 +266,88 @@ func (a *applier) touch(tenant string) *Change {
 
 // event stores e unless its key is known; derived events are the store's
 // own, so finding one again is no duplicate of the sender's.
+// events stores a batch's events in order. Their inserts run on the driver
+// connection directly (eventInserts), as many as possible in one Raw call;
+// an event about an entity ends the call, for what may follow its insert
+// (followUp) runs through the transaction.
+func (a *applier) events(ctx context.Context, events []sdk.Event, canceled func() error) error {
+	for i := 0; i < len(events); {
+		var inserted *sdk.Event
+		err := a.conn.Raw(func(dc any) error {
+			ins, err := a.ins.on(dc)
+			if err != nil {
+				return err
+			}
+			for ; i < len(events); i++ {
+				if err := canceled(); err != nil {
+					return fmt.Errorf("events[%d]: %w", i, err)
+				}
+				e := &events[i]
+				ok, err := a.insert(ins, a.source, e, false)
+				if err != nil {
+					return fmt.Errorf("events[%d]: %w", i, err)
+				}
+				if ok && e.Entity.ID != "" {
+					inserted = e
+					i++
+					return nil
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if inserted != nil {
+			if err := a.followUp(ctx, inserted, false); err != nil {
+				return fmt.Errorf("events[%d]: %w", i-1, err)
+			}
+		}
+	}
+	return nil
+}
+
+// event stores one event: a batch's (see events) or one the store derives
+// from an entity or daily metric.
 func (a *applier) event(ctx context.Context, source string, e *sdk.Event, derived bool) error {
+	var inserted bool
+	err := a.conn.Raw(func(dc any) error {
+		ins, err := a.ins.on(dc)
+		if err == nil {
+			inserted, err = a.insert(ins, source, e, derived)
+		}
+		return err
+	})
+	if err != nil || !inserted {
+		return err
+	}
+	return a.followUp(ctx, e, derived)
+}
+
+// insert stores e unless it is older than retention or its key is taken,
+// counts what happened to it, and says whether it was stored.
+func (a *applier) insert(ins *eventInserts, source string, e *sdk.Event, derived bool) (bool, error) {
 	if e.OccurredAt.Before(a.keepSince) {
 		if !derived {
 			a.res.EventsExpired++
 		}
-		return nil
+		return false, nil
 	}
-	var r sql.Result
-	var err error
-	if e.Entity == (sdk.EntityRef{}) {
-		// Most events are about no entity: two parameters fewer to bind.
-		r, err = a.insertBareEvent.ExecContext(ctx, source, e.Key, e.Tenant, e.Kind, e.OccurredAt.UnixMilli(), nullAttrs(e.Attrs))
-	} else {
-		r, err = a.insertEvent.ExecContext(ctx, source, e.Key, e.Tenant, e.Kind, e.Entity.Type, e.Entity.ID,
-			e.OccurredAt.UnixMilli(), nullAttrs(e.Attrs))
-	}
-	if err != nil {
-		return err
-	}
-	if n, _ := r.RowsAffected(); n == 0 {
-		if !derived {
+	inserted, err := ins.insert(source, e)
+	if err != nil || !inserted {
+		if err == nil && !derived {
 			a.res.EventsDuplicate++
 		}
-		return nil
+		return false, err
 	}
 	a.res.EventsInserted[e.Kind]++
 	a.touch(e.Tenant).Events[e.Kind]++
+	return true, nil
+}
+
+// followUp is what a stored event's insert may bring: the stand-in event
+// its status change replaces, its scraper counters.
+func (a *applier) followUp(ctx context.Context, e *sdk.Event, derived bool) error {
 	if !derived && e.Entity.ID != "" && a.rules != nil {
 		// The source's own event for a status change the store already
 		// recorded for it (the upsert came first): the store's stand-in goes.

@@ -7,9 +7,7 @@ import (
 
 // The statements every batch's transaction may run, by applier field.
 const (
-	stmtInsertEvent = iota
-	stmtInsertBareEvent
-	stmtSelectStatus
+	stmtSelectStatus = iota
 	stmtDropStandIn
 	stmtSentEvent
 	stmtUpsertEntity
@@ -20,11 +18,6 @@ const (
 )
 
 var applyQueries = [stmtCount]string{
-	stmtInsertEvent: `INSERT INTO events (source, key, tenant, kind, entity_type, entity_id, occurred_at, attrs)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, source, key) DO NOTHING`,
-	// stmtInsertEvent for an event about no entity.
-	stmtInsertBareEvent: `INSERT INTO events (source, key, tenant, kind, entity_type, entity_id, occurred_at, attrs)
-		VALUES (?, ?, ?, ?, '', '', ?, ?) ON CONFLICT (tenant, source, key) DO NOTHING`,
 	stmtSelectStatus: `SELECT status, status_since FROM entities WHERE tenant = ? AND type = ? AND id = ?`,
 	// The store's own event for an entity's current status, keyed as
 	// entity() keys it.
@@ -83,8 +76,16 @@ func (a *applier) stmt(ctx context.Context, i int) (*sql.Stmt, error) {
 	return a.tx.PrepareContext(ctx, applyQueries[i])
 }
 
-// closeApply closes the prepared statements.
+// closeApply closes the prepared statements, the event inserts on the
+// writer's connection while it is still open.
 func (s *Store) closeApply() {
+	if conn, err := s.write.Conn(context.Background()); err == nil {
+		conn.Raw(func(any) error {
+			s.inserts.close()
+			return nil
+		})
+		conn.Close()
+	}
 	for i, st := range s.applyStmts {
 		if st != nil {
 			st.Close()

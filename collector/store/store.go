@@ -66,6 +66,8 @@ type Store struct {
 	subs  map[chan Change]string // subscriber → its tenant ("" = all)
 	// applyStmts are the writer's prepared statements (prepareApply).
 	applyStmts [stmtCount]*sql.Stmt
+	// inserts are the writer's event inserts, on its driver connection.
+	inserts eventInserts
 	// ckpt checkpoints the WAL beside the writer; nil until migrated.
 	ckpt *checkpointer
 	// seq is the last Change's Seq.
@@ -247,6 +249,12 @@ func fromMilli(ms sql.NullInt64) time.Time {
 
 // withTx runs fn in a write transaction.
 func (s *Store) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return s.withConnTx(ctx, func(_ *sql.Conn, tx *sql.Tx) error { return fn(tx) })
+}
+
+// withConnTx is withTx for fn that also runs statements on the
+// transaction's connection itself (sql.Conn.Raw).
+func (s *Store) withConnTx(ctx context.Context, fn func(*sql.Conn, *sql.Tx) error) error {
 	err := s.tx(ctx, fn)
 	switch {
 	case err == nil:
@@ -263,7 +271,7 @@ func (s *Store) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
 // SQLite's wait. Waits used to add up: a POST queued behind a plugin's
 // batch under a locked database waited twice. Queueing behind this
 // process's own work is no lock, and never fails the write.
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *Store) tx(ctx context.Context, fn func(*sql.Conn, *sql.Tx) error) error {
 	deadline := time.Now().Add(s.opts.BusyTimeout)
 	conn, err := s.write.Conn(ctx)
 	if err != nil {
@@ -278,7 +286,7 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return lockErr(err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(conn, tx); err != nil {
 		tx.Rollback()
 		return lockErr(err)
 	}
