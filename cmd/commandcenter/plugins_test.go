@@ -149,7 +149,7 @@ plugins:
   - name: broken
     path: /bin/false
 `, listen, dataDir))
-	servetest.Start(t, binary, "--config", cfg, "--listen", listen)
+	servetest.Start(t, binary, "--config", cfg, "--web.listen-address", listen)
 	servetest.Poll(t, "plugins list shows demo up", 30*time.Second, 200*time.Millisecond, func() bool {
 		cmd := exec.Command(binary, "plugins", "list", "--config", cfg)
 		cmd.Env = append(os.Environ(), "COMMANDCENTER_TOKEN="+token)

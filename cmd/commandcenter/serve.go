@@ -17,8 +17,13 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/coreos/go-systemd/v22/activation"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+	"go.yaml.in/yaml/v2"
 
 	"github.com/commandcenter/commandcenter/collector"
 	"github.com/commandcenter/commandcenter/collector/api"
@@ -31,20 +36,25 @@ import (
 )
 
 type serveCmd struct {
-	config   configFlags
-	demo     bool
-	listen   string
-	logLevel string
-	pushURL  string
+	config    configFlags
+	logs      *logging
+	web       *web.FlagConfig
+	listenSet bool // --web.listen-address was given: it beats the config's listen
+	pprof     bool
+	demo      bool
+	pushURL   string
 }
 
-func registerServe(app *kingpin.Application) *serveCmd {
-	c := &serveCmd{}
+func registerServe(app *kingpin.Application, logs *logging) *serveCmd {
+	c := &serveCmd{logs: logs}
 	cmd := app.Command("serve", "Run the plugins, the store, /metrics and the HTTP API.")
 	c.config.register(cmd)
+	// exporter-toolkit's --web.listen-address, --web.config.file (TLS,
+	// client certificates, basic auth) and --web.systemd-socket.
+	c.web = kingpinflag.AddFlags(cmd, config.DefaultListen)
+	cmd.GetFlag("web.listen-address").IsSetByUser(&c.listenSet)
+	cmd.Flag("web.enable-pprof", "Serve Go's profiler under /debug/pprof/ (heap dumps hold every tenant's data: only for whoever may read the database).").BoolVar(&c.pprof)
 	cmd.Flag("demo", "Add the demo plugin (realistic invented data) and print a read token for each demo tenant.").BoolVar(&c.demo)
-	cmd.Flag("listen", "Address for the API and /metrics (overrides the config's listen).").PlaceHolder(config.DefaultListen).StringVar(&c.listen)
-	cmd.Flag("log-level", "debug, info, warn or error (overrides the config's log_level).").EnumVar(&c.logLevel, config.LogLevels...)
 	cmd.Flag("push-url", "Also push every metric to this VictoriaMetrics import URL (e.g. http://vm:8428/api/v1/import/prometheus) every exporter.push_interval (overrides exporter.push_url).").PlaceHolder("URL").StringVar(&c.pushURL)
 	return c
 }
@@ -58,11 +68,13 @@ func (c *serveCmd) run() error {
 	if err != nil {
 		return err
 	}
-	if c.listen != "" {
-		cfg.Listen = c.listen
+	addresses := []string{cfg.Listen}
+	if c.listenSet {
+		addresses = *c.web.WebListenAddresses
 	}
-	if c.logLevel != "" {
-		cfg.LogLevel = c.logLevel
+	tlsOn, err := webConfigTLS(*c.web.WebConfigFile)
+	if err != nil {
+		return err
 	}
 	if c.pushURL != "" {
 		cfg.Exporter.PushURL = c.pushURL
@@ -72,7 +84,7 @@ func (c *serveCmd) run() error {
 		cfg.Plugins = append(cfg.Plugins, config.Plugin{Name: demo.Name, Builtin: demo.Name, Interval: model.Duration(10 * time.Second)})
 		cfg.ApplyDefaults()
 	}
-	logger := newLogger(cfg.LogLevel)
+	logger := c.logs.logger(cfg.LogLevel)
 	// Libraries that log with the standard logger (the push client) go
 	// through the same handler.
 	slog.SetDefault(logger)
@@ -97,10 +109,15 @@ func (c *serveCmd) run() error {
 		logger.Info("database closed", "path", cfg.DatabasePath())
 	}()
 	// Listen before anything starts, so a busy port fails at once.
-	ln, err := net.Listen("tcp", cfg.Listen)
+	listeners, err := listen(addresses, *c.web.WebSystemdSocket)
 	if err != nil {
-		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+		return err
 	}
+	defer func() {
+		for _, ln := range listeners {
+			ln.Close()
+		}
+	}()
 
 	reg := prometheus.NewRegistry()
 	exporter.RegisterOperational(reg, st)
@@ -126,9 +143,16 @@ func (c *serveCmd) run() error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", exporter.Handler(reg, businessMetrics, logger))
 	mux.Handle("/", apiServer.Routes(reg))
-	// Go's profiler, as Prometheus serves it: for "why is it slow / big".
-	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	landing, err := landingPage(c.pprof)
+	if err != nil {
+		return err
+	}
+	mux.Handle("GET /{$}", landing)
+	if c.pprof {
+		// Go's profiler, as Prometheus serves it: for "why is it slow / big".
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	}
 	srv := apiServer.HTTPServer(mux, cfg.API, logger)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -141,7 +165,7 @@ func (c *serveCmd) run() error {
 	}
 
 	if cfg.Exporter.PushURL != "" {
-		labels := fmt.Sprintf(`job="commandcenter",instance=%q`, ln.Addr().String())
+		labels := fmt.Sprintf(`job="commandcenter",instance=%q`, listeners[0].Addr().String())
 		if err := exporter.Push(ctx, cfg.Exporter.PushURL, time.Duration(cfg.Exporter.PushInterval), labels, reg, businessMetrics, logger); err != nil {
 			return fmt.Errorf("exporter.push_url: %w", err)
 		}
@@ -158,9 +182,19 @@ func (c *serveCmd) run() error {
 	collecting := make(chan struct{})
 	go func() { host.Run(ctx); close(collecting) }()
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(api.Listener(ln, cfg.API)) }()
+	go func() {
+		limited := make([]net.Listener, len(listeners))
+		for i, ln := range listeners {
+			limited[i] = api.Listener(ln, cfg.API)
+		}
+		serveErr <- web.ServeMultiple(limited, srv, c.web, logger)
+	}()
 
-	base := "http://" + ln.Addr().String()
+	scheme := "http://"
+	if tlsOn {
+		scheme = "https://"
+	}
+	base := scheme + listeners[0].Addr().String()
 	logger.Info("commandcenter serving", "api", base+"/api/v1", "metrics", base+"/metrics", "database", cfg.DatabasePath(), "plugins", len(cfg.Plugins))
 	if c.demo {
 		if err := printDemoTokens(ctx, st, cfg.DataDir, base); err != nil {
@@ -264,4 +298,73 @@ func retention(ctx context.Context, st *store.Store, keep time.Duration, logger 
 		case <-time.After(time.Hour):
 		}
 	}
+}
+
+// listen opens a listener per address, or takes systemd's when
+// systemdSocket (exporter-toolkit's --web.systemd-socket).
+func listen(addresses []string, systemdSocket bool) ([]net.Listener, error) {
+	if systemdSocket {
+		listeners, err := activation.Listeners()
+		if err == nil && len(listeners) == 0 {
+			err = errors.New("none passed")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--web.systemd-socket: systemd socket listeners: %w", err)
+		}
+		return listeners, nil
+	}
+	var listeners []net.Listener
+	for _, addr := range addresses {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			return nil, fmt.Errorf("listening on %s: %w", addr, err)
+		}
+		listeners = append(listeners, ln)
+	}
+	return listeners, nil
+}
+
+// webConfigTLS checks the --web.config.file as exporter-toolkit will read
+// it, before anything starts, and says whether it turns TLS on.
+func webConfigTLS(path string) (bool, error) {
+	if path == "" {
+		return false, nil
+	}
+	if err := web.Validate(path); err != nil {
+		return false, fmt.Errorf("--web.config.file %s: %w", path, err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false, fmt.Errorf("--web.config.file: %w", err)
+	}
+	var c web.Config
+	if err := yaml.Unmarshal(data, &c); err != nil {
+		return false, fmt.Errorf("--web.config.file %s: %w", path, err)
+	}
+	return c.TLSConfig.IsEnabled(), nil
+}
+
+// landingPage is exporter-toolkit's page at /: what this server offers and
+// where to read about it.
+func landingPage(pprof bool) (http.Handler, error) {
+	links := []web.LandingLinks{
+		{Address: "metrics", Text: "Metrics", Description: "every tenant's business metrics and the server's own, for Prometheus"},
+		{Address: "api/v1/whoami", Text: "HTTP API", Description: "/api/v1: bearer token required (README, section HTTP API)"},
+		{Address: "healthz", Text: "Health", Description: "the process is up"},
+		{Address: "readyz", Text: "Readiness", Description: "the database answers and metrics are computed"},
+	}
+	profiling := "false"
+	if pprof {
+		profiling = "true"
+	}
+	return web.NewLandingPage(web.LandingConfig{
+		Name:        "commandcenter",
+		Description: "Influencer-marketing metrics: source plugins into SQLite, served to Prometheus and Grafana. Commands, configuration and the API are described in the README shipped with it.",
+		Version:     version.Info(),
+		Links:       links,
+		Profiling:   profiling,
+	})
 }

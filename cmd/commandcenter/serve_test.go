@@ -198,7 +198,10 @@ func TestCommandsDispatch(t *testing.T) {
 		{"version", []string{"version"}, 0, "commandcenter, version", "", true},
 		{"unknown command is an error", []string{"sevre"}, 2, "", `expected command but got "sevre"`, false},
 		{"unknown flag is an error", []string{"serve", "--colour"}, 2, "", "unknown long flag '--colour'", false},
-		{"unknown log level is an error", []string{"serve", "--log-level", "verbose"}, 2, "", "enum value must be one of debug,info,warn,error, got 'verbose'", false},
+		{"unknown log level is an error", []string{"serve", "--log.level", "verbose"}, 2, "", "unrecognized log level verbose", false},
+		{"unknown log format is an error", []string{"serve", "--log.format", "xml"}, 2, "", "unrecognized log format xml", false},
+		{"the old --listen is gone", []string{"serve", "--listen", ":9464"}, 2, "", "unknown long flag '--listen'", false},
+		{"a web config that is not there is an error", []string{"serve", "--web.config.file", "/nonexistent/web.yml", "--data-dir", "/nonexistent/typo"}, 1, "", "--web.config.file /nonexistent/web.yml", false},
 		{"tokens list of a database that is not there", []string{"tokens", "list", "--data-dir", "/nonexistent/typo"}, 1, "", "no database at /nonexistent/typo/commandcenter.db", false},
 		{"dashboards export into a file is an error", []string{"dashboards", "export", "/dev/null"}, 1, "", "not a directory", false},
 	}
@@ -272,7 +275,7 @@ func TestSIGHUPDoesNotStopServe(t *testing.T) {
 func TestSecondServeOnTheSameDataRefuses(t *testing.T) {
 	dataDir := t.TempDir()
 	first := startServe(t, "--data-dir", dataDir)
-	out, err := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir).CombinedOutput()
+	out, err := exec.Command(binary, "serve", "--web.listen-address", "127.0.0.1:0", "--data-dir", dataDir).CombinedOutput()
 	want := fmt.Sprintf("another commandcenter serve (pid %d) is using the data directory %s", first.Cmd.Process.Pid, dataDir)
 	if err == nil || !strings.Contains(string(out), want) {
 		t.Fatalf("second serve: %v\n%s", err, out)

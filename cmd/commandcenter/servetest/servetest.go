@@ -51,15 +51,15 @@ func (s *Server) Logs() string {
 	return s.log.String()
 }
 
-var servingLine = regexp.MustCompile(`msg="commandcenter serving" api=(http://[0-9.:]+)/api/v1`)
+var servingLine = regexp.MustCompile(`msg="commandcenter serving" api=(https?://[0-9.:]+)/api/v1`)
 
-// Start runs `bin serve --listen 127.0.0.1:0 args...` (args may name
-// their own --listen) in a temporary directory and waits until it listens. The process is killed when the
+// Start runs `bin serve --web.listen-address 127.0.0.1:0 args...` (args
+// may name their own --web.listen-address) in a temporary directory and waits until it listens. The process is killed when the
 // test ends; its log is shown if the test failed.
 func Start(t testing.TB, bin string, args ...string) *Server {
 	t.Helper()
-	if !slices.Contains(args, "--listen") {
-		args = append([]string{"--listen", "127.0.0.1:0"}, args...)
+	if !slices.Contains(args, "--web.listen-address") {
+		args = append([]string{"--web.listen-address", "127.0.0.1:0"}, args...)
 	}
 	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
 	cmd.Dir = t.TempDir()

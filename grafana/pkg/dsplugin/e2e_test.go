@@ -112,7 +112,7 @@ func newWorldWith(t testing.TB, before func(dataDir string)) *world {
 
 // start runs serve on the world's address and data.
 func (w *world) start() {
-	w.srv = servetest.Start(w.t, ccBin, "--listen", w.addr, "--data-dir", w.dataDir)
+	w.srv = servetest.Start(w.t, ccBin, "--web.listen-address", w.addr, "--data-dir", w.dataDir)
 }
 
 // api is a client of the server as token key.
