@@ -11,9 +11,15 @@ export PATH := $(TOOLS):$(PATH)
 
 VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BRANCH   := $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+# Who built it and when, as promu stamps Prometheus' own binaries.
+BUILD_USER := $(shell id -un 2>/dev/null || echo unknown)@$(shell hostname 2>/dev/null || echo unknown)
+BUILD_DATE := $(shell date -u +%Y%m%d-%H:%M:%S)
 LDFLAGS  := -X github.com/prometheus/common/version.Version=$(VERSION) \
             -X github.com/prometheus/common/version.Revision=$(REVISION) \
-            -X github.com/prometheus/common/version.Branch=main
+            -X github.com/prometheus/common/version.Branch=$(BRANCH) \
+            -X github.com/prometheus/common/version.BuildUser=$(BUILD_USER) \
+            -X github.com/prometheus/common/version.BuildDate=$(BUILD_DATE)
 
 # Debian packages the tests use: promtool, amtool, vmalert and the servers for end-to-end
 # tests, protoc and the well-known protobuf types for the staleness test, Chromium for the
