@@ -30,7 +30,7 @@ func (in *Ingester) Cursor(ctx context.Context, source string) (string, error) {
 var RejectReasons = []string{
 	apiv1.CodeMalformedJSON, apiv1.CodeBadBody, apiv1.CodeInvalidSource, apiv1.CodeInvalidBatch,
 	apiv1.CodeWrongTenant, apiv1.CodeForbidden, apiv1.CodeBodyTooLarge, apiv1.CodeDatabaseLocked, apiv1.CodeDiskFull,
-	apiv1.CodeInternal, ReasonCanceled,
+	apiv1.CodeInternal, apiv1.CodeRateLimited, ReasonCanceled,
 }
 
 // ReasonCanceled is a batch whose sender went away before it was stored.

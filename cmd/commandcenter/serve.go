@@ -128,7 +128,7 @@ func (c *serveCmd) run() error {
 	businessMetrics := exporter.NewBusiness(reports, exporter.Options{Config: cfg.Exporter, Registerer: reg, Logger: logger})
 	apiServer := &api.Server{
 		Store: st, Reports: reports, Ingester: ingester, Plugins: host, Logger: logger,
-		MaxBodyBytes: cfg.API.MaxBodyBytes,
+		MaxBodyBytes: cfg.API.MaxBodyBytes, IngestRate: cfg.API.IngestRate, IngestBurst: cfg.API.IngestBurst,
 		RenderLayout: dashboards.RenderLayoutJSON,
 		Ready: func() error {
 			if err := st.Ping(context.Background()); err != nil {

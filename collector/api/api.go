@@ -37,6 +37,11 @@ type Server struct {
 	Logger *slog.Logger
 	// MaxBodyBytes bounds POST bodies (config api.max_body_bytes).
 	MaxBodyBytes int64
+	// IngestRate is how many POST /api/v1/events a token may make per
+	// second on average, IngestBurst at once (config api.ingest_rate and
+	// ingest_burst); 0 means no limit.
+	IngestRate  float64
+	IngestBurst int
 	// Ready reports whether the server can serve (/readyz).
 	Ready func() error
 	// Now is the clock; nil means time.Now.
@@ -48,8 +53,9 @@ type Server struct {
 	// (dashboards.RenderLayoutJSON, wired by serve); nil answers 501.
 	RenderLayout func(tenant string, l apiv1.Layout) ([]byte, error)
 
-	shutdown shutdown
-	streams  streamCount
+	shutdown     shutdown
+	streams      streamCount
+	ingestLimits *ingestLimits
 }
 
 // DefaultHeartbeat keeps /stream connections alive through proxies that
@@ -72,6 +78,7 @@ func (s *Server) Routes(reg prometheus.Registerer) http.Handler {
 	if s.Heartbeat == 0 {
 		s.Heartbeat = DefaultHeartbeat
 	}
+	s.ingestLimits = newIngestLimits(s.IngestRate, s.IngestBurst)
 	duration := newHTTPDuration(reg)
 
 	mux := http.NewServeMux()

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
 	"github.com/commandcenter/commandcenter/collector/store"
@@ -20,6 +23,13 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, tok store.To
 	refuse := func(status int, code, message string, details []sdk.Problem) {
 		s.Ingester.Reject(source, code, errors.New(message))
 		writeError(w, status, code, message, details)
+	}
+	if ok, wait := s.ingestLimits.allow(tok.ID, s.now()); !ok {
+		dropUnreadBody(w, r)
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		refuse(http.StatusTooManyRequests, apiv1.CodeRateLimited, fmt.Sprintf("this token sent more than %g batches a second (at most %d at once); retry in %s",
+			s.IngestRate, s.IngestBurst, wait.Round(time.Millisecond)), nil)
+		return
 	}
 	if q := r.URL.Query().Get("source"); q != "" {
 		if !sdk.ValidSourceName(q) {

@@ -69,6 +69,10 @@ type API struct {
 	IdleTimeout model.Duration `yaml:"idle_timeout"`
 	// MaxConnections bounds connections open at once; more wait.
 	MaxConnections int `yaml:"max_connections"`
+	// IngestRate is how many POST /api/v1/events a token may make per
+	// second, on average (0: no limit); IngestBurst how many at once.
+	IngestRate  float64 `yaml:"ingest_rate"`
+	IngestBurst int     `yaml:"ingest_burst"`
 }
 
 // Plugin is one source plugin.
@@ -127,6 +131,8 @@ func Default() *Config {
 			ReadTimeout:    model.Duration(time.Minute),
 			IdleTimeout:    model.Duration(2 * time.Minute),
 			MaxConnections: 512,
+			IngestRate:     100,
+			IngestBurst:    200,
 		},
 	}
 }
@@ -197,6 +203,12 @@ func (c *Config) Validate(builtins []string) error {
 	}
 	if c.API.IdleTimeout < model.Duration(100*time.Millisecond) {
 		bad("api.idle_timeout", "must be at least 100ms, got %s", c.API.IdleTimeout)
+	}
+	if !(c.API.IngestRate >= 0 && c.API.IngestRate <= 1e6) { // NaN too
+		bad("api.ingest_rate", "must be from 0 (no limit) to 1000000 requests per second, got %v", c.API.IngestRate)
+	}
+	if c.API.IngestRate > 0 && (c.API.IngestBurst < 1 || c.API.IngestBurst > 1e6) {
+		bad("api.ingest_burst", "must be from 1 to 1000000 requests, got %d", c.API.IngestBurst)
 	}
 	if c.API.MaxConnections < 8 {
 		bad("api.max_connections", "must be at least 8, got %d", c.API.MaxConnections)

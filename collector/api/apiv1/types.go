@@ -49,6 +49,7 @@ const (
 	CodeDatabaseLocked   = "database_locked"    // 503, with Retry-After
 	CodeDiskFull         = "disk_full"          // 503, with Retry-After
 	CodeTooManyStreams   = "too_many_streams"   // 429: a token's open streams, with Retry-After
+	CodeRateLimited      = "rate_limited"       // 429: a token's POSTs of batches, with Retry-After
 	CodeNotReady         = "not_ready"          // 503 from /readyz
 	CodeInvalidLayout    = "invalid_layout"     // 400 (shape) or 422 (content), details name each problem
 	CodeLayoutNotFound   = "layout_not_found"   // 404: no layout with that id for the token's tenant
