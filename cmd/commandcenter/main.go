@@ -30,6 +30,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	dashboardsCommand := registerDashboards(app, stdout)
 	layouts := registerLayouts(app, stdout)
 	plugins := registerPlugins(app, stdout, stderr)
+	backup := registerBackup(app, logs, stdout)
 	app.Command("version", "Print version information.")
 	commands := map[string]func() error{
 		"serve":             serve.run,
@@ -42,6 +43,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"plugins list":      plugins.list,
 		"dashboards export": dashboardsCommand.export,
 		"layouts sync":      layouts.sync,
+		"backup":            backup.run,
 		"version":           func() error { return printVersion(stdout) },
 	}
 	if len(args) == 0 {
