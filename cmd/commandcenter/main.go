@@ -30,6 +30,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	dashboardsCommand := registerDashboards(app, stdout)
 	layouts := registerLayouts(app, stdout)
 	plugins := registerPlugins(app, stdout, stderr)
+	checkConfig := registerCheckConfig(app, stdout, stderr)
 	backup := registerBackup(app, logs, stdout)
 	app.Command("version", "Print version information.")
 	commands := map[string]func() error{
@@ -41,6 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"plugins check":     plugins.check,
 		"plugins run":       plugins.run,
 		"plugins list":      plugins.list,
+		"check-config":      checkConfig.run,
 		"dashboards export": dashboardsCommand.export,
 		"layouts sync":      layouts.sync,
 		"backup":            backup.run,

@@ -70,10 +70,16 @@ func (c *pluginsCmd) command() ([]string, error) {
 		return []string{abs}, err
 	}
 	if _, ok := builtin.Plugins[c.path]; ok && !strings.ContainsRune(c.path, filepath.Separator) {
-		self, err := os.Executable()
-		return []string{self, "plugin", c.path}, err
+		return builtinCommand(c.path)
 	}
 	return nil, fmt.Errorf("%s: no such file, and no built-in plugin of that name (%s)", c.path, strings.Join(builtin.Names(), ", "))
+}
+
+// builtinCommand is how a built-in plugin runs, as serve starts it: this
+// executable's `plugin NAME`.
+func builtinCommand(name string) ([]string, error) {
+	self, err := os.Executable()
+	return []string{self, "plugin", name}, err
 }
 
 // readPluginConfig reads --config as YAML (JSON is YAML too) into JSON.

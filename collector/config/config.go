@@ -1,13 +1,16 @@
 // Package config is commandcenter's one YAML configuration: its types, every
 // default (in ApplyDefaults, the one place they live), and validation that
-// reports every problem at once with its path (plugins[2].interval: …).
+// reports every problem at once with its line and path (line 12:
+// plugins[2].interval: …).
 // Values may name environment variables as ${VAR}, for secrets.
 package config
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -163,11 +166,59 @@ var (
 	sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
-// Validate reports every problem at once, each with its field path.
+// Problem is one thing wrong with a config file: the line it is on (0 when
+// the file does not have it, as for a default), the field's path
+// (plugins[2].interval) and what is wrong.
+type Problem struct {
+	Line    int
+	Path    string
+	Message string
+}
+
+// String is "line 12: plugins[2].interval: must be at least 100ms",
+// leaving out what is not known.
+func (p Problem) String() string {
+	s := p.Message
+	if p.Path != "" {
+		s = p.Path + ": " + s
+	}
+	if p.Line > 0 {
+		s = fmt.Sprintf("line %d: %s", p.Line, s)
+	}
+	return s
+}
+
+// Problems is every problem of a config, in the order of the file's lines
+// (those without a line last). It is the error Parse, Load and Validate
+// return, listing them all, one a line.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return "invalid config:\n  " + strings.Join(lines, "\n  ")
+}
+
+// cover reports whether one of ps is at path or encloses it (plugins[0]
+// encloses plugins[0].name). Problems without a path cover nothing.
+func (ps Problems) cover(path string) bool {
+	return slices.ContainsFunc(ps, func(p Problem) bool {
+		if p.Path == "" {
+			return false
+		}
+		rest, ok := strings.CutPrefix(path, p.Path)
+		return ok && (rest == "" || rest[0] == '.' || rest[0] == '[')
+	})
+}
+
+// Validate reports every problem at once, each with its field path, as
+// Problems (without lines: a Config does not know them; Parse adds them).
 func (c *Config) Validate(builtins []string) error {
-	var problems []string
+	var problems Problems
 	bad := func(path, format string, args ...any) {
-		problems = append(problems, path+": "+fmt.Sprintf(format, args...))
+		problems = append(problems, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
 	}
 	if host, port, err := net.SplitHostPort(c.Listen); err != nil {
 		bad("listen", "must be host:port like 127.0.0.1:9464 (or :9464 for every interface), got %q", c.Listen)
@@ -252,62 +303,246 @@ func (c *Config) Validate(builtins []string) error {
 		}
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("invalid config:\n  %s", strings.Join(problems, "\n  "))
+		return problems
 	}
 	return nil
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// Parse reads YAML, replaces ${VAR} in values with the environment's
-// value (for secrets; comments are left alone), applies defaults and
-// validates. It works on the parsed node tree, so every problem carries
-// the line the file has it on, and reports every unknown key and wrong
-// type at once.
-func Parse(data []byte, builtins []string) (*Config, error) {
-	c := Default()
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("parsing config: %w", err)
-	}
-	if len(doc.Content) > 0 {
-		var missing []string
-		expandEnv(&doc, &missing)
-		if len(missing) > 0 {
-			return nil, fmt.Errorf("config refers to unset environment variables: %s", strings.Join(missing, ", "))
-		}
-		var problems []string
-		unknownKeys(&doc, reflect.TypeOf(c), "", &problems)
-		if err := doc.Decode(c); err != nil {
-			var te *yaml.TypeError
-			if !errors.As(err, &te) {
-				return nil, fmt.Errorf("parsing config: %w", err)
-			}
-			problems = append(problems, te.Errors...)
-		}
-		if len(problems) > 0 {
-			return nil, fmt.Errorf("parsing config:\n  %s", strings.Join(problems, "\n  "))
-		}
-	}
-	c.ApplyDefaults()
-	if err := c.Validate(builtins); err != nil {
-		return nil, err
-	}
-	return c, nil
+// Document is a config file parsed as far as it goes: the config that
+// decoded (on top of Default, defaults applied) and every problem, each
+// with its line and path. It keeps the file's node tree, so problems found
+// elsewhere (a plugin refusing its config block) get their lines too.
+type Document struct {
+	Config   *Config
+	Problems Problems
+	// root is the file's tree after ${VAR} expansion; nil for an empty
+	// file or one that is not YAML.
+	root *yaml.Node
 }
 
-// unknownKeys adds a problem for every mapping key that no field of t
-// takes ("line 4: plugins[0].intervall: unknown key"); free-form maps (a
-// plugin's config) take any key.
-func unknownKeys(n *yaml.Node, t reflect.Type, path string, problems *[]string) {
+// Parse reads YAML, replaces ${VAR} in values with the environment's
+// value (for secrets; comments are left alone), applies defaults and
+// validates. Every problem comes at once, as Problems (see ParseDocument).
+func Parse(data []byte, builtins []string) (*Config, error) {
+	d := ParseDocument(data, builtins)
+	if len(d.Problems) > 0 {
+		return nil, d.Problems
+	}
+	return d.Config, nil
+}
+
+// ParseDocument is Parse that keeps going past problems. It works on the
+// parsed node tree, so every problem carries the line the file has it on:
+// every unknown key, every value that does not decode (a bad duration, a
+// word for a number) and every ${VAR} that is not set is reported, and the
+// value left at its default (or, for an unset variable, as written) while
+// the rest is decoded and validated. What Validate then says about a value
+// already reported follows from that, and is left out.
+func ParseDocument(data []byte, builtins []string) *Document {
+	d := &Document{Config: Default()}
+	var problems Problems
+	// stage returns the function a stage reports with: it leaves out a
+	// problem at or inside a path an earlier stage already reported.
+	stage := func() func(Problem) {
+		earlier := slices.Clone(problems)
+		return func(p Problem) {
+			if !earlier.cover(p.Path) {
+				problems = append(problems, p)
+			}
+		}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		problems = append(problems, yamlProblem(err.Error()))
+	} else if len(doc.Content) > 0 {
+		d.root = &doc
+		expandEnv(&doc, "", stage())
+		report := stage()
+		checkNodes(&doc, reflect.TypeOf(d.Config), "", report)
+		if err := doc.Decode(d.Config); err != nil {
+			// What checkNodes cannot see, such as a key given twice.
+			var te *yaml.TypeError
+			if !errors.As(err, &te) {
+				te = &yaml.TypeError{Errors: []string{err.Error()}}
+			}
+			for _, e := range te.Errors {
+				report(yamlProblem(e))
+			}
+		}
+	}
+	d.Config.ApplyDefaults()
+	if err := d.Config.Validate(builtins); err != nil {
+		report := stage()
+		var vps Problems
+		if !errors.As(err, &vps) {
+			vps = Problems{{Message: err.Error()}}
+		}
+		for _, p := range vps {
+			p.Line = d.Line(p.Path)
+			report(p)
+		}
+	}
+	d.Problems = problems
+	d.sort()
+	return d
+}
+
+// Report adds problems found beyond the file's own checks (a plugin
+// refusing its config block), each at the line of its path or, when the
+// file does not have that key (a required field left out), of the nearest
+// enclosing one it has. A problem at or inside a path already reported is
+// left out: it follows from the value left at its default.
+func (d *Document) Report(ps ...Problem) {
+	earlier := slices.Clone(d.Problems)
+	for _, p := range ps {
+		if earlier.cover(p.Path) {
+			continue
+		}
+		if p.Line == 0 {
+			p.Line = d.Line(p.Path)
+		}
+		d.Problems = append(d.Problems, p)
+	}
+	d.sort()
+}
+
+// sort puts the problems in the file's order, those without a line last.
+func (d *Document) sort() {
+	key := func(p Problem) int {
+		if p.Line == 0 {
+			return math.MaxInt
+		}
+		return p.Line
+	}
+	slices.SortStableFunc(d.Problems, func(a, b Problem) int { return cmp.Compare(key(a), key(b)) })
+}
+
+// Line is the line of path (plugins[2].config.targets[0].url) in the file:
+// of its key, or of its item in a list. When the file does not have it,
+// it is the line of the nearest enclosing key or item that the file has,
+// and 0 when there is none.
+func (d *Document) Line(path string) int {
+	if d.root == nil || len(d.root.Content) == 0 {
+		return 0
+	}
+	n, line := d.root.Content[0], 0
+	for _, seg := range splitPath(path) {
+		n = resolveAlias(n)
+		if seg.index >= 0 {
+			if n.Kind != yaml.SequenceNode || seg.index >= len(n.Content) {
+				break
+			}
+			n = n.Content[seg.index]
+			line = n.Line
+			continue
+		}
+		key, value := lookup(n, seg.key)
+		if key == nil {
+			break
+		}
+		n, line = value, key.Line
+	}
+	return line
+}
+
+// pathSegment is a key, or a list index when index >= 0.
+type pathSegment struct {
+	key   string
+	index int
+}
+
+// splitPath splits "plugins[2].config.url" into plugins, 2, config, url.
+// A key holding '.' or '[' cannot be told apart; Line then stops at the
+// enclosing key.
+func splitPath(path string) []pathSegment {
+	var segs []pathSegment
+	for part := range strings.SplitSeq(path, ".") {
+		key, rest, _ := strings.Cut(part, "[")
+		if key != "" {
+			segs = append(segs, pathSegment{key: key, index: -1})
+		}
+		for rest != "" {
+			var idx string
+			idx, rest, _ = strings.Cut(rest, "]")
+			i, err := strconv.Atoi(idx)
+			if err != nil {
+				return segs
+			}
+			segs = append(segs, pathSegment{index: i})
+			rest = strings.TrimPrefix(rest, "[")
+		}
+	}
+	return segs
+}
+
+// resolveAlias is the node an alias (*anchor) stands for.
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// lookup finds key in mapping n, its own keys first, then those a merge
+// key (<<: *anchor) brings in.
+func lookup(n *yaml.Node, key string) (k, v *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch {
+		case n.Content[i].Tag == "!!merge":
+			merges = append(merges, n.Content[i+1])
+		case n.Content[i].Value == key:
+			return n.Content[i], n.Content[i+1]
+		}
+	}
+	for _, m := range merges {
+		if k, v := lookup(mergedValue(m), key); k != nil {
+			return k, v
+		}
+	}
+	return nil, nil
+}
+
+var yamlLine = regexp.MustCompile(`(?s)^(?:yaml: )?line (\d+): (.*)$`)
+
+// yamlProblem turns yaml's "line 4: cannot unmarshal …" into a Problem.
+func yamlProblem(msg string) Problem {
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return Problem{Line: line, Message: m[2]}
+	}
+	return Problem{Message: strings.TrimPrefix(msg, "yaml: ")}
+}
+
+func joinKey(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// checkNodes walks the tree beside the type it decodes into, and reports
+// every mapping key that no field takes ("plugins[0].intervall: unknown
+// key") and every value that does not decode into its field, with its line
+// and path. It empties such a value, so that the whole tree decodes and
+// the field keeps its default. Free-form maps (a plugin's config) take any
+// key.
+func checkNodes(n *yaml.Node, t reflect.Type, path string, report func(Problem)) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	switch {
 	case n.Kind == yaml.DocumentNode:
 		for _, child := range n.Content {
-			unknownKeys(child, t, path, problems)
+			checkNodes(child, t, path, report)
 		}
+	case n.Kind == yaml.AliasNode && n.Alias != nil:
+		checkNodes(n.Alias, t, path, report)
 	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
 		fields := map[string]reflect.Type{}
 		var names []string
@@ -321,26 +556,46 @@ func unknownKeys(n *yaml.Node, t reflect.Type, path string, problems *[]string) 
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key := n.Content[i]
 			if key.Tag == "!!merge" { // <<: *anchor merges another mapping's keys
-				unknownKeys(mergedValue(n.Content[i+1]), t, path, problems)
+				checkNodes(mergedValue(n.Content[i+1]), t, path, report)
 				continue
 			}
 			ft, ok := fields[key.Value]
 			if !ok {
-				*problems = append(*problems, fmt.Sprintf("line %d: %s%s: unknown key (one of %s)", key.Line, path, key.Value, strings.Join(names, ", ")))
+				report(Problem{Line: key.Line, Path: joinKey(path, key.Value), Message: "unknown key (one of " + strings.Join(names, ", ") + ")"})
 				continue
 			}
-			unknownKeys(n.Content[i+1], ft, path+key.Value+".", problems)
+			checkNodes(n.Content[i+1], ft, joinKey(path, key.Value), report)
 		}
 	case n.Kind == yaml.SequenceNode && t.Kind() == reflect.Slice:
 		for i, item := range n.Content {
-			unknownKeys(item, t.Elem(), fmt.Sprintf("%s[%d].", strings.TrimSuffix(path, "."), i), problems)
+			checkNodes(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), report)
 		}
+	default:
+		// A value, a free-form map, or the wrong kind of node (a word
+		// where a list goes): does it decode on its own?
+		err := n.Decode(reflect.New(t).Interface())
+		if err == nil {
+			return
+		}
+		msg := err.Error()
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			for i, e := range te.Errors {
+				te.Errors[i] = yamlProblem(e).Message
+			}
+			msg = strings.Join(te.Errors, "; ")
+		}
+		report(Problem{Line: n.Line, Path: path, Message: msg})
+		empty := yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: n.Line, Column: n.Column}
+		if t.Kind() == reflect.Struct {
+			// A null item of a list is left out of the decoded slice,
+			// which would shift the paths of the items after it.
+			empty = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
+		}
+		*n = empty
 	}
 }
 
-// expandEnv replaces ${VAR} in scalar values. A key whose whole value is
-// a variable set to "" is dropped, so it keeps its default (log_level:
-// ${LOG_LEVEL} with LOG_LEVEL empty is info, as it always was).
 // mergedValue is what a merge key brings in: the aliased mapping, or a
 // sequence of them.
 func mergedValue(n *yaml.Node) *yaml.Node {
@@ -357,34 +612,49 @@ func mergedValue(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-func expandEnv(n *yaml.Node, missing *[]string) {
+// expandEnv replaces ${VAR} in scalar values. A key whose whole value is
+// a variable set to "" is dropped, so it keeps its default (log_level:
+// ${LOG_LEVEL} with LOG_LEVEL empty is info, as it always was). A value
+// naming a variable that is not set is reported and left as written.
+func expandEnv(n *yaml.Node, path string, report func(Problem)) {
 	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "${") {
-		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
+		var missing []string
+		expanded := envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
 			name := m[2 : len(m)-1]
 			v, ok := os.LookupEnv(name)
 			if !ok {
-				*missing = append(*missing, name)
+				missing = append(missing, name)
 			}
 			return v
 		})
+		if len(missing) > 0 {
+			report(Problem{Line: n.Line, Path: path, Message: "refers to unset environment variables: " + strings.Join(missing, ", ")})
+			return
+		}
+		n.Value = expanded
 		if n.Value == "" {
 			n.Tag = "!!null"
 		}
 	}
-	if n.Kind == yaml.MappingNode {
+	switch n.Kind {
+	case yaml.MappingNode:
 		kept := n.Content[:0]
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			expandEnv(n.Content[i+1], missing)
+			expandEnv(n.Content[i+1], joinKey(path, n.Content[i].Value), report)
 			if v := n.Content[i+1]; v.Kind == yaml.ScalarNode && v.Tag == "!!null" && v.Value == "" && n.Content[i].Tag != "!!merge" {
 				continue // an empty expansion: unset
 			}
 			kept = append(kept, n.Content[i], n.Content[i+1])
 		}
 		n.Content = kept
-		return
-	}
-	for _, child := range n.Content {
-		expandEnv(child, missing)
+	case yaml.SequenceNode:
+		for i, child := range n.Content {
+			expandEnv(child, fmt.Sprintf("%s[%d]", path, i), report)
+		}
+	default:
+		for _, child := range n.Content {
+			expandEnv(child, path, report)
+		}
 	}
 }
 

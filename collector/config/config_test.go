@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,10 @@ plugins:
 		{"refresh too rare to stay fresh", "exporter: {refresh_interval: 5m}", []string{"exporter.refresh_interval: must be from 100ms to 1m, got 5m"}},
 		{"bad push target", "exporter: {push_url: 'vm:8428', push_interval: 100ms}", []string{"exporter.push_url: must be an http(s) URL", "exporter.push_interval: must be at least 1s"}},
 		{"unset env var", "plugins:\n  - name: x\n    path: /bin/x\n    config: {token: '${CC_TEST_SURELY_UNSET}'}", []string{"unset environment variables: CC_TEST_SURELY_UNSET"}},
+		{"negative ingest rate", "api: {ingest_rate: -1}", []string{"api.ingest_rate: must be from 0 (no limit) to 1000000 requests per second, got -1"}},
+		{"NaN ingest rate", "api: {ingest_rate: .nan}", []string{"api.ingest_rate: must be from 0 (no limit) to 1000000"}},
+		{"huge ingest rate", "api: {ingest_rate: 1e300}", []string{"api.ingest_rate: must be from 0 (no limit) to 1000000"}},
+		{"a limit without a burst", "api: {ingest_rate: 5, ingest_burst: 0}", []string{"api.ingest_burst: must be from 1 to 1000000 requests, got 0"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -114,7 +119,7 @@ api:
 	for _, want := range []string{
 		"line 5: exporter.upcomming_window: unknown key",
 		"line 11: plugins[0].intervall: unknown key",
-		"line 13: cannot unmarshal !!str `lots` into int64",
+		"line 13: api.max_body_bytes: cannot unmarshal !!str `lots` into int64",
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
@@ -183,5 +188,147 @@ plugins:
 	}
 	if cfg.LogLevel != "info" || len(cfg.Plugins) != 2 || cfg.Plugins[1].Name != "b" || time.Duration(cfg.Plugins[1].Interval) != time.Minute {
 		t.Fatalf("%+v", cfg)
+	}
+}
+
+// Every problem comes as a Problem with the line the file has it on and
+// its path, and one problem does not hide the others: a value that does
+// not decode (a bad duration) or names an unset variable is reported, and
+// parsing goes on past it. What follows only from such a value being left
+// out (a plugin reduced to nothing has no name) is not reported again.
+func TestProblemsCarryTheirLineAndPath(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		want       []Problem // Message is a prefix
+	}{
+		{"a bad duration does not stop the rest", `plugins:
+  - name: a
+    path: /bin/sh
+    interval: 10x
+    intervall: 1m
+  - name: a
+    builtin: demo
+exporter: {refresh_interval: 5m}
+`, []Problem{
+			{4, "plugins[0].interval", `unknown unit "x" in duration "10x"`},
+			{5, "plugins[0].intervall", "unknown key"},
+			{6, "plugins[1].name", `"a" is also the name of plugins[0]`},
+			{8, "exporter.refresh_interval", "must be from 100ms to 1m"},
+		}},
+		{"unset variables, each where it is", `listen: ${CC_TEST_SURELY_UNSET_1}
+plugins:
+  - builtin: demo
+    config:
+      token: 'x-${CC_TEST_SURELY_UNSET_2}-${CC_TEST_SURELY_UNSET_3}'
+    interval: 50ms
+`, []Problem{
+			{1, "listen", "refers to unset environment variables: CC_TEST_SURELY_UNSET_1"},
+			{5, "plugins[0].config.token", "refers to unset environment variables: CC_TEST_SURELY_UNSET_2, CC_TEST_SURELY_UNSET_3"},
+			{6, "plugins[0].interval", "must be at least 100ms"},
+		}},
+		{"a defaulted field's problem is on its plugin's line", `plugins:
+  - builtin: demo
+  - builtin: demo
+`, []Problem{{3, "plugins[1].name", `"demo" is also the name of plugins[0]`}}},
+		{"an item of the wrong kind does not shift the others", `plugins:
+  - 3
+  - name: b
+    path: /nonexistent/b
+`, []Problem{
+			{2, "plugins[0]", "cannot unmarshal !!int `3` into config.Plugin"},
+			{4, "plugins[1].path", "stat /nonexistent/b: no such file or directory"},
+		}},
+		{"not YAML", "listen: [\n", []Problem{{1, "", "did not find expected node content"}}},
+		{"a key given twice", "listen: a:1\nlisten: b:2\n", []Problem{{2, "", `mapping key "listen" already defined at line 1`}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml), []string{"demo"})
+			var got Problems
+			if !errors.As(err, &got) {
+				t.Fatalf("want Problems, got %T: %v", err, err)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %d problems, want %d:\n%v", len(got), len(tc.want), err)
+			}
+			for i, w := range tc.want {
+				if g := got[i]; g.Line != w.Line || g.Path != w.Path || !strings.HasPrefix(g.Message, w.Message) {
+					t.Errorf("problem %d is %+v, want %+v…", i, g, w)
+				}
+			}
+		})
+	}
+}
+
+// Line finds any path in the file, plugins' free-form config included,
+// through lists and merge keys; a key the file does not have gives the
+// line of the nearest enclosing one.
+func TestLineOfAPath(t *testing.T) {
+	d := ParseDocument([]byte(`listen: 127.0.0.1:9464
+plugins:
+  - &base
+    name: a
+    path: /bin/sh
+    config:
+      targets:
+        - url: http://a
+        - url: http://b
+          labels: {team: ops}
+  - <<: *base
+    name: b
+`), nil)
+	if len(d.Problems) > 0 {
+		t.Fatal(d.Problems)
+	}
+	for path, want := range map[string]int{
+		"listen":                       1,
+		"plugins":                      2,
+		"plugins[0]":                   3,
+		"plugins[0].config":            6,
+		"plugins[0].config.targets[1]": 9,
+		"plugins[0].config.targets[1].labels.team": 10,
+		"plugins[0].config.targets[1].labels.x":    10, // not there: its mapping's key
+		"plugins[0].config.api_url":                6,  // not there: config:
+		"plugins[0].interval":                      3,  // a default: the item
+		"plugins[1].name":                          12,
+		"plugins[1].path":                          5, // merged from plugins[0]
+		"plugins[7].name":                          2,
+		"data_dir":                                 0,
+		"":                                         0,
+	} {
+		if got := d.Line(path); got != want {
+			t.Errorf("Line(%q) = %d, want %d", path, got, want)
+		}
+	}
+}
+
+// Report places problems found elsewhere (a plugin's schema) at their
+// lines, in the file's order, and leaves out one at or inside a path
+// already reported.
+func TestReportAddsProblemsAtTheirLines(t *testing.T) {
+	d := ParseDocument([]byte(`plugins:
+  - name: a
+    path: /bin/sh
+    config:
+      token: ${CC_TEST_SURELY_UNSET}
+      rate: -1
+`), nil)
+	d.Report(
+		Problem{Path: "plugins[0].config.rate", Message: "must be >= 0"},
+		Problem{Path: "plugins[0].config.api_url", Message: "required"},
+		Problem{Path: "plugins[0].config.token", Message: "must be a uri"},
+	)
+	want := []string{
+		"line 4: plugins[0].config.api_url: required",
+		"line 5: plugins[0].config.token: refers to unset environment variables: CC_TEST_SURELY_UNSET",
+		"line 6: plugins[0].config.rate: must be >= 0",
+	}
+	if len(d.Problems) != len(want) {
+		t.Fatalf("%v", d.Problems)
+	}
+	for i, w := range want {
+		if d.Problems[i].String() != w {
+			t.Errorf("problem %d: %q, want %q", i, d.Problems[i], w)
+		}
 	}
 }
