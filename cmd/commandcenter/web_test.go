@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,11 +58,11 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 // newToken creates a token of scope for tenant in dataDir through the CLI.
 func newToken(t *testing.T, dataDir, tenant, scope string) string {
 	t.Helper()
-	out, err := exec.Command(binary, "tokens", "create", "--data-dir", dataDir, "--tenant", tenant, "--scope", scope).Output()
-	if err != nil {
-		t.Fatalf("tokens create: %v", err)
+	code, out, stderr := runBinary(t, "tokens", "create", "--data-dir", dataDir, "--tenant", tenant, "--scope", scope)
+	if code != 0 {
+		t.Fatalf("tokens create: %s", stderr)
 	}
-	return strings.TrimSpace(string(out))
+	return strings.TrimSpace(out)
 }
 
 // TestServeWithTLS: with a web config naming a certificate, serve speaks
