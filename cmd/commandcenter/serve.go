@@ -19,6 +19,7 @@ import (
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/coreos/go-systemd/v22/activation"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
@@ -141,7 +142,9 @@ func (c *serveCmd) run() error {
 		},
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", exporter.Handler(reg, businessMetrics, logger))
+	// promhttp_metric_handler_requests_total/_in_flight, as every
+	// exporter's /metrics has them.
+	mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(reg, exporter.Handler(reg, businessMetrics, logger)))
 	mux.Handle("/", apiServer.Routes(reg))
 	landing, err := landingPage(c.pprof)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -197,4 +198,35 @@ func TestLandingPageAndPprof(t *testing.T) {
 			t.Fatalf("GET /nonexistent: %d, want 404 (the landing page is / alone)", code)
 		}
 	}
+}
+
+// TestMetricsHandlerCountsItsScrapes: /metrics is wrapped in promhttp's
+// InstrumentMetricHandler, so scrapes count themselves by status code, as
+// on every exporter; the count includes the scrapes before this one.
+func TestMetricsHandlerCountsItsScrapes(t *testing.T) {
+	s := startServe(t, "--data-dir", t.TempDir())
+	const scrapes = 3
+	var body string
+	for range scrapes {
+		var code int
+		if code, body = s.Get(t, "/metrics", ""); code != http.StatusOK {
+			t.Fatalf("/metrics: %d", code)
+		}
+	}
+	// The last answer was written before its own request was counted.
+	want := fmt.Sprintf("promhttp_metric_handler_requests_total{code=\"200\"} %d\n", scrapes-1)
+	if !strings.Contains(body, want) || !strings.Contains(body, "promhttp_metric_handler_requests_in_flight 1\n") {
+		t.Fatalf("/metrics lacks %q and the in-flight gauge:\n%s", want, grepLines(body, "promhttp_"))
+	}
+}
+
+// grepLines is the lines of text that contain substr.
+func grepLines(text, substr string) string {
+	var out []string
+	for line := range strings.SplitSeq(text, "\n") {
+		if strings.Contains(line, substr) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }
