@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"syscall"
@@ -41,10 +40,10 @@ func (c *backupCmd) run() error {
 	if err != nil {
 		return err
 	}
-	src := cfg.DatabasePath()
-	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("no database at %s (is --data-dir or the config's data_dir right?)", src)
+	if err := existingDatabase(cfg); err != nil {
+		return err
 	}
+	src := cfg.DatabasePath()
 	logger := c.logs.logger(cfg.LogLevel)
 	// Ctrl-C stops the copy and removes its temporary file.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

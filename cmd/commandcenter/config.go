@@ -48,6 +48,15 @@ func newLogger(level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }
 
+// existingDatabase says, for a command that needs the configured database
+// to be there, that it is not: then --data-dir is likely mistyped.
+func existingDatabase(cfg *config.Config) error {
+	if _, err := os.Stat(cfg.DatabasePath()); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no database at %s (is --data-dir or the config's data_dir right?)", cfg.DatabasePath())
+	}
+	return nil
+}
+
 // withStore opens the configured database for one command. Only a
 // command that may make a new one (tokens create, before serve first ran)
 // passes mayCreate: for the others a database that is not there is a
@@ -57,9 +66,9 @@ func (f *configFlags) withStore(mayCreate bool, fn func(context.Context, *store.
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(cfg.DatabasePath()); errors.Is(err, fs.ErrNotExist) {
+	if err := existingDatabase(cfg); err != nil {
 		if !mayCreate {
-			return fmt.Errorf("no database at %s (is --data-dir or the config's data_dir right?)", cfg.DatabasePath())
+			return err
 		}
 		fmt.Fprintf(os.Stderr, "No database at %s yet: creating it.\n", cfg.DatabasePath())
 	}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/common/promslog"
 	"gopkg.in/yaml.v3"
 
 	"github.com/commandcenter/commandcenter/plugins/sdk"
@@ -107,9 +108,6 @@ const (
 	DefaultListen  = "127.0.0.1:9464"
 	DefaultDataDir = "./data"
 )
-
-// LogLevels are the values of log_level (and serve --log-level).
-var LogLevels = []string{"debug", "info", "warn", "error"}
 
 // DatabasePath is where the SQLite file lives.
 func (c *Config) DatabasePath() string { return filepath.Join(c.DataDir, "commandcenter.db") }
@@ -231,7 +229,8 @@ func (c *Config) Validate(builtins []string) error {
 	if c.Exporter.UpcomingWindow <= 0 {
 		bad("exporter.upcoming_window", "must be > 0, got %s", c.Exporter.UpcomingWindow)
 	}
-	if !slices.Contains(LogLevels, c.LogLevel) {
+	// The levels of serve's --log.level, which the config's stands in for.
+	if !slices.Contains(promslog.LevelFlagOptions, c.LogLevel) {
 		bad("log_level", "must be debug, info, warn or error, got %q", c.LogLevel)
 	}
 	if c.Exporter.PushURL != "" {

@@ -264,8 +264,6 @@ func (a *applier) touch(tenant string) *Change {
 	return c
 }
 
-// event stores e unless its key is known; derived events are the store's
-// own, so finding one again is no duplicate of the sender's.
 // events stores a batch's events in order. Their inserts run on the driver
 // connection directly (eventInserts), as many as possible in one Raw call;
 // an event about an entity ends the call, for what may follow its insert
@@ -325,7 +323,9 @@ func (a *applier) event(ctx context.Context, source string, e *sdk.Event, derive
 }
 
 // insert stores e unless it is older than retention or its key is taken,
-// counts what happened to it, and says whether it was stored.
+// counts what happened to it, and says whether it was stored. Derived
+// events are the store's own: finding one again is no duplicate of the
+// sender's, and none counts as expired.
 func (a *applier) insert(ins *eventInserts, source string, e *sdk.Event, derived bool) (bool, error) {
 	if e.OccurredAt.Before(a.keepSince) {
 		if !derived {
