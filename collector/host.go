@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os/exec"
+	"reflect"
+	"slices"
 	"sync"
 	"time"
 
@@ -31,7 +33,15 @@ type Host struct {
 	metrics  *Metrics
 	// executable runs built-in plugins as `<executable> plugin <name>`.
 	executable string
-	runners    []*runner
+
+	// reloading lets one Reload run at a time.
+	reloading sync.Mutex
+	// mu guards runners and ctx.
+	mu      sync.Mutex
+	runners []*runner
+	// ctx is Start's: every runner's context derives from it.
+	ctx     context.Context
+	running sync.WaitGroup
 }
 
 // NewHost prepares (but does not start) a runner per plugin. executable is
@@ -39,39 +49,186 @@ type Host struct {
 func NewHost(plugins []config.Plugin, ingester *Ingester, executable string) *Host {
 	h := &Host{ingester: ingester, logger: ingester.Logger, metrics: ingester.Metrics, executable: executable}
 	for _, p := range plugins {
-		ingester.InitSources(p.Name)
-	}
-	for _, p := range plugins {
-		r := &runner{host: h, cfg: p, logger: h.logger.With("plugin", p.Name)}
-		r.status.Name = p.Name
-		r.status.Builtin = p.Builtin
-		r.status.Path = p.Path
-		h.metrics.PluginUp.WithLabelValues(p.Name).Set(0)
-		h.metrics.PluginRestarts.WithLabelValues(p.Name)
-		h.metrics.CollectErrors.WithLabelValues(p.Name)
-		h.runners = append(h.runners, r)
+		h.initSeries(p.Name)
+		h.runners = append(h.runners, h.newRunner(p))
 	}
 	return h
+}
+
+// initSeries makes a plugin's series exist before its first collect, so
+// the first failure is an increase Prometheus sees.
+func (h *Host) initSeries(name string) {
+	h.ingester.InitSources(name)
+	h.metrics.PluginUp.WithLabelValues(name).Set(0)
+	h.metrics.PluginRestarts.WithLabelValues(name)
+	h.metrics.CollectErrors.WithLabelValues(name)
+}
+
+// dropSeries forgets a removed plugin's own series. What it ingested
+// stays counted under its source.
+func (h *Host) dropSeries(name string) {
+	h.metrics.PluginUp.DeleteLabelValues(name)
+	h.metrics.PluginRestarts.DeleteLabelValues(name)
+	h.metrics.CollectErrors.DeleteLabelValues(name)
+	h.metrics.PluginLastSuccess.DeleteLabelValues(name)
+	h.metrics.CollectDuration.DeleteLabelValues(name)
+}
+
+func (h *Host) newRunner(p config.Plugin) *runner {
+	r := &runner{host: h, cfg: p, logger: h.logger.With("plugin", p.Name)}
+	r.status.Name = p.Name
+	r.status.Builtin = p.Builtin
+	r.status.Path = p.Path
+	return r
 }
 
 // Run runs every plugin until ctx is done, then stops them all: a batch in
 // flight is finished and stored, then every child process is stopped.
 func (h *Host) Run(ctx context.Context) {
-	var wg sync.WaitGroup
+	h.Start(ctx)
+	h.Wait()
+}
+
+// Start starts every plugin's runner, each until ctx is done.
+func (h *Host) Start(ctx context.Context) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.ctx = ctx
 	for _, r := range h.runners {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.run(ctx)
-		}()
+		h.launch(r)
 	}
-	wg.Wait()
+}
+
+// Wait returns when Start's ctx is done and every plugin has stopped.
+func (h *Host) Wait() {
+	<-h.ctx.Done()
+	// A Reload that got the lock before ctx ended has launched its
+	// runners by now; later ones see ctx ended and launch none.
+	h.mu.Lock()
+	h.mu.Unlock()
+	h.running.Wait()
+}
+
+// launch runs r in its own goroutine until the host's ctx is done or r is
+// retired. h.mu is held.
+func (h *Host) launch(r *runner) {
+	ctx, cancel := context.WithCancel(h.ctx)
+	r.retire, r.done = cancel, make(chan struct{})
+	h.running.Add(1)
+	go func() {
+		defer h.running.Done()
+		defer close(r.done)
+		r.run(ctx)
+	}()
+}
+
+// Reloaded says what a Reload changed, by plugin name.
+type Reloaded struct {
+	Started   []string // added to the config
+	Stopped   []string // removed from it
+	Restarted []string // changed in it
+}
+
+// ErrNotRunning is Reload's answer before Start or after its ctx ended.
+var ErrNotRunning = errors.New("the plugin host is not running")
+
+// Reload makes the running plugins those of plugins (a validated config's):
+// a plugin whose name is new is started, one no longer named is stopped,
+// one whose settings changed is restarted with them, the others run on
+// untouched. Every new or changed plugin is started first, with its config
+// checked by the plugin: if one does not start, nothing changes and the
+// error names it. A stopped plugin finishes the batch in flight; its cursor
+// stays stored, so adding it back resumes where it stopped.
+func (h *Host) Reload(ctx context.Context, plugins []config.Plugin) (Reloaded, error) {
+	h.reloading.Lock()
+	defer h.reloading.Unlock()
+	h.mu.Lock()
+	if h.ctx == nil || h.ctx.Err() != nil {
+		h.mu.Unlock()
+		return Reloaded{}, ErrNotRunning
+	}
+	current := map[string]*runner{}
+	for _, r := range h.runners {
+		current[r.cfg.Name] = r
+	}
+	h.mu.Unlock()
+
+	var done Reloaded
+	next := make([]*runner, 0, len(plugins))
+	var fresh []*runner
+	named := map[string]bool{}
+	for _, p := range plugins {
+		named[p.Name] = true
+		if r, ok := current[p.Name]; ok && reflect.DeepEqual(r.cfg, p) {
+			next = append(next, r)
+			continue
+		}
+		r := h.newRunner(p)
+		if err := r.start(ctx); err != nil {
+			for _, f := range fresh {
+				f.plugin.Kill()
+			}
+			return Reloaded{}, fmt.Errorf("plugin %s: %w", p.Name, err)
+		}
+		if _, ok := current[p.Name]; ok {
+			done.Restarted = append(done.Restarted, p.Name)
+		} else {
+			done.Started = append(done.Started, p.Name)
+		}
+		next, fresh = append(next, r), append(fresh, r)
+	}
+	var retired []*runner
+	for name, r := range current {
+		if !named[name] {
+			done.Stopped = append(done.Stopped, name)
+			retired = append(retired, r)
+		} else if !slices.Contains(next, r) {
+			retired = append(retired, r)
+		}
+	}
+	slices.Sort(done.Stopped)
+
+	h.mu.Lock()
+	if h.ctx.Err() != nil {
+		h.mu.Unlock()
+		for _, f := range fresh {
+			f.plugin.Kill()
+		}
+		return Reloaded{}, ErrNotRunning
+	}
+	h.runners = next
+	h.mu.Unlock()
+	// The old runners stop before their successors collect, so no two
+	// runs of one source ever read the same cursor.
+	for _, r := range retired {
+		r.retire()
+		<-r.done
+	}
+	for _, name := range done.Stopped {
+		h.dropSeries(name)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, name := range done.Started {
+		h.initSeries(name)
+	}
+	for _, r := range fresh {
+		if h.ctx.Err() != nil {
+			r.stop()
+			continue
+		}
+		h.launch(r)
+	}
+	return done, nil
 }
 
 // Plugins reports every plugin's state.
 func (h *Host) Plugins() []apiv1.PluginStatus {
-	out := make([]apiv1.PluginStatus, len(h.runners))
-	for i, r := range h.runners {
+	h.mu.Lock()
+	runners := h.runners
+	h.mu.Unlock()
+	out := make([]apiv1.PluginStatus, len(runners))
+	for i, r := range runners {
 		r.mu.Lock()
 		out[i] = r.status
 		r.mu.Unlock()
@@ -87,6 +244,10 @@ type runner struct {
 
 	// plugin is the running process; nil between a stop and a start.
 	plugin *sdk.Plugin
+	// retire stops the runner (Host.launch sets it); done is closed once
+	// it has stopped.
+	retire context.CancelFunc
+	done   chan struct{}
 
 	mu     sync.Mutex
 	status apiv1.PluginStatus

@@ -345,3 +345,125 @@ func TestBadBatchAfterGoodOnesStopsTheStreamThere(t *testing.T) {
 		t.Fatalf("last_error = %q", st.LastError)
 	}
 }
+
+func pids(h *harness) map[string]int {
+	out := map[string]int{}
+	for _, p := range h.host.Plugins() {
+		out[p.Name] = p.PID
+	}
+	return out
+}
+
+// A reload starts added plugins, stops removed ones (each finishing its
+// batch in flight), restarts changed ones from their stored cursor, and
+// leaves the others running untouched.
+func TestReloadStartsStopsAndRestartsPlugins(t *testing.T) {
+	keep := testSource("keep", map[string]any{"events": 100000, "batch": 10, "delay_ms": 20})
+	change := testSource("change", map[string]any{"events": 40, "batch": 10})
+	drop := testSource("drop", map[string]any{"events": 100000, "batch": 10, "delay_ms": 20})
+	h := startHost(t, keep, change, drop)
+	h.eventually("all three collecting", 10*time.Second, func() bool {
+		return h.cursor("keep") != "" && h.cursor("change") == "40" && h.cursor("drop") != ""
+	})
+	before := pids(h)
+
+	changed := testSource("change", map[string]any{"events": 90, "batch": 10})
+	added := testSource("add", map[string]any{"events": 25, "batch": 5})
+	done, err := h.host.Reload(context.Background(), []config.Plugin{keep, changed, added})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Reloaded{Started: []string{"add"}, Stopped: []string{"drop"}, Restarted: []string{"change"}}
+	if fmt.Sprint(done) != fmt.Sprint(want) {
+		t.Fatalf("Reload = %+v, want %+v", done, want)
+	}
+	after := pids(h)
+	if len(after) != 3 || after["keep"] != before["keep"] {
+		t.Fatalf("plugins after reload %v (before %v): keep must run on in the same process", after, before)
+	}
+	if err := syscall.Kill(before["drop"], 0); err == nil {
+		t.Errorf("the removed plugin's process %d still runs", before["drop"])
+	}
+	if after["change"] == before["change"] {
+		t.Error("the changed plugin was not restarted")
+	}
+	// The removed plugin finished its batch in flight: its cursor matches
+	// what is stored; its own series are gone, what it ingested stays.
+	if c := h.cursor("drop"); c != fmt.Sprint(h.events("drop")) {
+		t.Errorf("drop: cursor %s but %d events stored", c, h.events("drop"))
+	}
+	if n := testutil.CollectAndCount(h.metrics.PluginUp); n != 3 {
+		t.Errorf("%d commandcenter_plugin_up series, want one per configured plugin (3)", n)
+	}
+	// The restarted plugin resumes from its cursor with its new config.
+	h.eventually("changed and added plugins collect", 10*time.Second, func() bool {
+		return h.cursor("change") == "90" && h.cursor("add") == "25"
+	})
+	if n := h.events("change"); n != 90 {
+		t.Errorf("change stored %d events, want 90", n)
+	}
+	if d := testutil.ToFloat64(h.metrics.Duplicates.WithLabelValues("change")); d != 0 {
+		t.Errorf("%v events sent again after the restart", d)
+	}
+	if r := testutil.ToFloat64(h.metrics.PluginRestarts.WithLabelValues("change")); r != 0 {
+		t.Errorf("a reload counted as %v crash restarts", r)
+	}
+}
+
+// A reload whose new or changed plugin does not start with its config
+// changes nothing: every plugin runs on in the same process.
+func TestReloadRefusedKeepsEveryPlugin(t *testing.T) {
+	a := testSource("a", map[string]any{"events": 100000, "batch": 10, "delay_ms": 20})
+	b := testSource("b", map[string]any{"events": 100000, "batch": 10, "delay_ms": 20})
+	h := startHost(t, a, b)
+	h.eventually("both running", 10*time.Second, func() bool { return h.cursor("a") != "" && h.cursor("b") != "" })
+	before := pids(h)
+	badB := testSource("b", map[string]any{"events": "many"})
+	missing := testSource("c", nil)
+	missing.Path = filepath.Join(t.TempDir(), "no-such-plugin")
+	for _, tc := range []struct {
+		name    string
+		plugins []config.Plugin
+		want    string
+	}{
+		{"changed plugin's config refused", []config.Plugin{a, badB}, "plugin b: "},
+		{"added plugin does not start", []config.Plugin{a, b, testSource("fine", map[string]any{"events": 1}), missing}, "plugin c: "},
+	} {
+		_, err := h.host.Reload(context.Background(), tc.plugins)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Fatalf("%s: Reload error %v, want one starting %q", tc.name, err, tc.want)
+		}
+		if after := pids(h); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Fatalf("%s: plugins %v after a refused reload, want %v untouched", tc.name, after, before)
+		}
+		// The plugins started for the reload were stopped with it (Kill
+		// returns once the process has exited).
+		if running := processesOf(t, testPlugin); len(running) != 2 {
+			t.Fatalf("%s: test plugin processes %v, want only a's and b's", tc.name, running)
+		}
+	}
+	if !strings.Contains(fmt.Sprint(h.host.Reload(context.Background(), []config.Plugin{a, badB})), "events: got string, want integer") {
+		t.Error("the refusal does not name the field")
+	}
+}
+
+// processesOf lists the pids of running processes of executable.
+func processesOf(t *testing.T, executable string) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, e := range entries {
+		var pid int
+		if _, err := fmt.Sscan(e.Name(), &pid); err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.HasPrefix(string(cmdline), executable+"\x00") {
+			out = append(out, pid)
+		}
+	}
+	return out
+}

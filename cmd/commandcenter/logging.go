@@ -25,9 +25,15 @@ func registerLogging(app *kingpin.Application) *logging {
 // logger logs at --log.level, or at configured (a config file's log_level)
 // when the flag was not given and configured is set.
 func (l *logging) logger(configured string) *slog.Logger {
+	// Config validation has already refused anything but promslog's levels.
+	l.setLevel(configured)
+	return promslog.New(&l.config)
+}
+
+// setLevel follows a reloaded config's log_level, unless --log.level was
+// given: the logger made by logger changes with it.
+func (l *logging) setLevel(configured string) {
 	if !l.levelSet && configured != "" {
-		// Config validation has already refused anything but promslog's levels.
 		l.config.Level.Set(configured)
 	}
-	return promslog.New(&l.config)
 }

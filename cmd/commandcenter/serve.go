@@ -64,18 +64,12 @@ func registerServe(app *kingpin.Application, logs *logging) *serveCmd {
 // replaces them instead of piling up.
 const demoTokenDescription = "serve --demo"
 
-func (c *serveCmd) run() error {
+// loadConfig reads the config file with what serve's flags change in it;
+// a reload reads it the same way.
+func (c *serveCmd) loadConfig() (*config.Config, error) {
 	cfg, err := c.config.load()
 	if err != nil {
-		return err
-	}
-	addresses := []string{cfg.Listen}
-	if c.listenSet {
-		addresses = *c.web.WebListenAddresses
-	}
-	tlsOn, err := webConfigTLS(*c.web.WebConfigFile)
-	if err != nil {
-		return err
+		return nil, err
 	}
 	if c.pushURL != "" {
 		cfg.Exporter.PushURL = c.pushURL
@@ -84,6 +78,22 @@ func (c *serveCmd) run() error {
 		// Every 10 s, so the demo's dashboards move; the rest as configured.
 		cfg.Plugins = append(cfg.Plugins, config.Plugin{Name: demo.Name, Builtin: demo.Name, Interval: model.Duration(10 * time.Second)})
 		cfg.ApplyDefaults()
+	}
+	return cfg, nil
+}
+
+func (c *serveCmd) run() error {
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	addresses := []string{cfg.Listen}
+	if c.listenSet {
+		addresses = *c.web.WebListenAddresses
+	}
+	webCfg, err := readWebConfig(*c.web.WebConfigFile)
+	if err != nil {
+		return err
 	}
 	logger := c.logs.logger(cfg.LogLevel)
 	// Libraries that log with the standard logger (the push client) go
@@ -125,12 +135,18 @@ func (c *serveCmd) run() error {
 	ingester := &collector.Ingester{Store: st, Metrics: collector.NewMetrics(reg), Logger: logger}
 	ingester.InitSources("api")
 	host := collector.NewHost(cfg.Plugins, ingester, self)
+	running := *cfg
+	reloads := newReloader(&running, c.loadConfig, host, c.logs, logger, reg)
 	reports := business.NewReports(st, time.Duration(cfg.Exporter.UpcomingWindow))
 	businessMetrics := exporter.NewBusiness(reports, exporter.Options{Config: cfg.Exporter, Registerer: reg, Logger: logger})
 	apiServer := &api.Server{
 		Store: st, Reports: reports, Ingester: ingester, Plugins: host, Logger: logger,
 		MaxBodyBytes: cfg.API.MaxBodyBytes, IngestRate: cfg.API.IngestRate, IngestBurst: cfg.API.IngestBurst,
 		RenderLayout: dashboards.RenderLayoutJSON,
+		Reload:       reloads.reload, ListenerAuth: func() bool {
+			now, err := readWebConfig(*c.web.WebConfigFile)
+			return err == nil && now.basicAuth
+		},
 		Ready: func() error {
 			if err := st.Ping(context.Background()); err != nil {
 				return fmt.Errorf("database: %w", err)
@@ -160,9 +176,6 @@ func (c *serveCmd) run() error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// A hang-up (the SSH session serve was started from closing) is no
-	// reason to stop; run it under a supervisor to detach it properly.
-	signal.Ignore(syscall.SIGHUP)
 	if err := businessMetrics.Refresh(ctx); err != nil {
 		logger.Warn("first business metrics refresh failed", "err", err)
 	}
@@ -182,8 +195,12 @@ func (c *serveCmd) run() error {
 	}
 	background(businessMetrics.Run)
 	background(func(ctx context.Context) { retention(ctx, st, time.Duration(cfg.Retention), logger) })
+	host.Start(ctx)
 	collecting := make(chan struct{})
-	go func() { host.Run(ctx); close(collecting) }()
+	go func() { host.Wait(); close(collecting) }()
+	// SIGHUP reloads, as for every Prometheus component (so a hang-up of
+	// the terminal serve was started from no longer stops it either).
+	background(reloads.onHangUp)
 	serveErr := make(chan error, 1)
 	go func() {
 		limited := make([]net.Listener, len(listeners))
@@ -194,7 +211,7 @@ func (c *serveCmd) run() error {
 	}()
 
 	scheme := "http://"
-	if tlsOn {
+	if webCfg.tls {
 		scheme = "https://"
 	}
 	base := scheme + listeners[0].Addr().String()
@@ -330,24 +347,30 @@ func listen(addresses []string, systemdSocket bool) ([]net.Listener, error) {
 	return listeners, nil
 }
 
-// webConfigTLS checks the --web.config.file as exporter-toolkit will read
-// it, before anything starts, and says whether it turns TLS on.
-func webConfigTLS(path string) (bool, error) {
+// webConfig is what serve needs to know of the --web.config.file.
+type webConfig struct {
+	tls       bool // TLS is on: the URLs serve prints say https
+	basicAuth bool // the listener asks every request for a password
+}
+
+// readWebConfig checks the --web.config.file as exporter-toolkit will read
+// it, before anything starts, and says what it turns on.
+func readWebConfig(path string) (webConfig, error) {
 	if path == "" {
-		return false, nil
+		return webConfig{}, nil
 	}
 	if err := web.Validate(path); err != nil {
-		return false, fmt.Errorf("--web.config.file %s: %w", path, err)
+		return webConfig{}, fmt.Errorf("--web.config.file %s: %w", path, err)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return false, fmt.Errorf("--web.config.file: %w", err)
+		return webConfig{}, fmt.Errorf("--web.config.file: %w", err)
 	}
 	var c web.Config
 	if err := yaml.Unmarshal(data, &c); err != nil {
-		return false, fmt.Errorf("--web.config.file %s: %w", path, err)
+		return webConfig{}, fmt.Errorf("--web.config.file %s: %w", path, err)
 	}
-	return c.TLSConfig.IsEnabled(), nil
+	return webConfig{tls: c.TLSConfig.IsEnabled(), basicAuth: len(c.Users) > 0}, nil
 }
 
 // landingPage is exporter-toolkit's page at /: what this server offers and

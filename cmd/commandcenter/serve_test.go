@@ -261,22 +261,6 @@ func TestShutdownEndsStreamsAtOnce(t *testing.T) {
 	}
 }
 
-// A hang-up (closing the SSH session serve was started from) does not stop
-// serve.
-func TestSIGHUPDoesNotStopServe(t *testing.T) {
-	s := startServe(t)
-	s.Cmd.Process.Signal(syscall.SIGHUP)
-	time.Sleep(300 * time.Millisecond)
-	if code, _ := s.Get(t, "/healthz", ""); code != 200 {
-		t.Fatalf("healthz %d after SIGHUP", code)
-	}
-	select {
-	case err := <-s.Done:
-		t.Fatalf("serve exited on SIGHUP: %v", err)
-	default:
-	}
-}
-
 // A second serve on the same data directory refuses to start (both used
 // to write, and the second revoked the first one's demo tokens).
 func TestSecondServeOnTheSameDataRefuses(t *testing.T) {

@@ -7,6 +7,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -52,6 +53,13 @@ type Server struct {
 	// RenderLayout renders a tenant's layout as Grafana dashboard JSON
 	// (dashboards.RenderLayoutJSON, wired by serve); nil answers 501.
 	RenderLayout func(tenant string, l apiv1.Layout) ([]byte, error)
+	// Reload re-reads the configuration (POST /-/reload); nil answers 501.
+	Reload func(context.Context) (apiv1.ReloadResponse, error)
+	// ListenerAuth says whether the listener asks every request for a
+	// password now (the web config's basic_auth_users, which
+	// exporter-toolkit reads again for each request): then a request that
+	// got here with one is an operator's. nil means never.
+	ListenerAuth func() bool
 
 	shutdown     shutdown
 	streams      streamCount
@@ -104,6 +112,10 @@ func (s *Server) Routes(reg prometheus.Registerer) http.Handler {
 	api("PUT", apiv1.PathLayouts+"/{id}", store.ScopeAdmin, s.putLayout)
 	api("DELETE", apiv1.PathLayouts+"/{id}", store.ScopeAdmin, s.deleteLayout)
 	api("GET", apiv1.PathLayouts+"/{id}/dashboard", store.ScopeRead, s.getLayoutDashboard)
+	api("GET", apiv1.PathTokens, store.ScopeAdmin, s.getTokens)
+	api("POST", apiv1.PathTokens, store.ScopeAdmin, s.postToken)
+	api("DELETE", apiv1.PathTokens+"/{id}", store.ScopeAdmin, s.deleteToken)
+	handle("POST "+apiv1.PathReload, apiv1.PathReload, http.HandlerFunc(s.postReload))
 	handle("GET "+apiv1.PathHealthz, apiv1.PathHealthz, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, apiv1.Health{Status: "ok"})
 	}))

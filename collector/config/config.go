@@ -678,3 +678,25 @@ func (p *Plugin) ConfigJSON() ([]byte, error) {
 	}
 	return json.Marshal(p.Config)
 }
+
+// Changed lists the settings whose values differ between a and b, by their
+// YAML paths ("api.ingest_rate"); plugins count as one setting, "plugins".
+func Changed(a, b *Config) []string {
+	var out []string
+	var walk func(prefix string, x, y reflect.Value)
+	walk = func(prefix string, x, y reflect.Value) {
+		for i := range x.NumField() {
+			name := prefix + strings.Split(x.Type().Field(i).Tag.Get("yaml"), ",")[0]
+			fx, fy := x.Field(i), y.Field(i)
+			if fx.Kind() == reflect.Struct && name != "plugins" {
+				walk(name+".", fx, fy)
+				continue
+			}
+			if !reflect.DeepEqual(fx.Interface(), fy.Interface()) {
+				out = append(out, name)
+			}
+		}
+	}
+	walk("", reflect.ValueOf(*a), reflect.ValueOf(*b))
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -330,5 +331,33 @@ func TestReportAddsProblemsAtTheirLines(t *testing.T) {
 		if d.Problems[i].String() != w {
 			t.Errorf("problem %d: %q, want %q", i, d.Problems[i], w)
 		}
+	}
+}
+
+func TestChangedNamesEachSettingByItsPath(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*Config)
+		want   []string
+	}{
+		{"nothing", func(*Config) {}, nil},
+		{"top level", func(c *Config) { c.Listen = "127.0.0.1:1" }, []string{"listen"}},
+		{"nested", func(c *Config) { c.API.IngestRate = 5; c.Exporter.PushURL = "http://vm" }, []string{"exporter.push_url", "api.ingest_rate"}},
+		{"a plugin's config", func(c *Config) { c.Plugins[0].Config["events"] = 2 }, []string{"plugins"}},
+		{"a plugin added", func(c *Config) { c.Plugins = append(c.Plugins, Plugin{Name: "b"}) }, []string{"plugins"}},
+		{"log level and data dir", func(c *Config) { c.LogLevel, c.DataDir = "debug", "/srv" }, []string{"data_dir", "log_level"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fresh := func() *Config {
+				c := Default()
+				c.Plugins = []Plugin{{Name: "a", Builtin: "demo", Config: map[string]any{"events": 1}}}
+				return c
+			}
+			a, b := fresh(), fresh()
+			tc.change(b)
+			if got := Changed(a, b); !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("Changed = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
@@ -43,20 +45,65 @@ var (
 	ErrTokenExpired = errors.New("token expired")
 )
 
+// ErrTokenNotFound: no token with that id (of that tenant, for
+// RevokeTenantToken).
+var ErrTokenNotFound = errors.New("no such token")
+
+// ErrTooManyTokens: a new token past MaxTokensPerTenant.
+var ErrTooManyTokens = errors.New("too many tokens")
+
+// MaxTokensPerTenant bounds one tenant's stored tokens (expired ones
+// included, until revoked), so an admin token cannot fill the disk.
+const MaxTokensPerTenant = 1000
+
+// MaxTokenDescriptionBytes bounds a token's description.
+const MaxTokenDescriptionBytes = 200
+
 const tokenPrefix = "cc_"
 
 var tokenEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// CreateToken stores a new token and returns it with its secret, which is
-// shown once and cannot be recovered. ttl 0 means it never expires.
-func (s *Store) CreateToken(ctx context.Context, tenant, scope, description string, ttl time.Duration) (Token, string, error) {
+// TokenProblems names every problem of a token's tenant, scope and
+// description, as CreateToken checks them; nil means none.
+func TokenProblems(tenant, scope, description string) []sdk.Problem {
 	var problems []sdk.Problem
 	if p := sdk.CheckTenant("tenant", tenant); p != nil {
 		problems = append(problems, *p)
 	}
-	if _, ok := scopeRank[scope]; !ok {
+	switch _, ok := scopeRank[scope]; {
+	case scope == "":
+		problems = append(problems, sdk.Problem{Path: "scope", Message: "is required: read, ingest or admin"})
+	case !ok:
 		problems = append(problems, sdk.Problem{Path: "scope", Message: fmt.Sprintf("must be read, ingest or admin, got %q", scope)})
 	}
+	if p := checkDescription(description); p != nil {
+		problems = append(problems, *p)
+	}
+	return problems
+}
+
+// checkDescription: at most MaxTokenDescriptionBytes of valid UTF-8
+// without control characters (it is printed by tokens list and logged).
+func checkDescription(d string) *sdk.Problem {
+	switch {
+	case len(d) > MaxTokenDescriptionBytes:
+		return &sdk.Problem{Path: "description", Message: fmt.Sprintf("must be at most %d bytes, got %d", MaxTokenDescriptionBytes, len(d))}
+	case !utf8.ValidString(d):
+		return &sdk.Problem{Path: "description", Message: "must be valid UTF-8"}
+	}
+	for i, r := range d {
+		if unicode.IsControl(r) {
+			return &sdk.Problem{Path: "description", Message: fmt.Sprintf("must not hold control characters, got %U at byte %d", r, i)}
+		}
+	}
+	return nil
+}
+
+// CreateToken stores a new token and returns it with its secret, which is
+// shown once and cannot be recovered. ttl 0 means it never expires. A
+// tenant holds at most MaxTokensPerTenant tokens (ErrTooManyTokens).
+func (s *Store) CreateToken(ctx context.Context, tenant, scope, description string, ttl time.Duration) (Token, string, error) {
+	problems := TokenProblems(tenant, scope, description)
 	if ttl < 0 {
 		problems = append(problems, sdk.Problem{Path: "expires", Message: fmt.Sprintf("must not be negative (0 never expires), got %s", ttl)})
 	}
@@ -84,6 +131,13 @@ func (s *Store) CreateToken(ctx context.Context, tenant, scope, description stri
 	}
 	hash := sha256.Sum256([]byte(secret))
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tokens WHERE tenant = ?`, tenant).Scan(&n); err != nil {
+			return err
+		}
+		if n >= MaxTokensPerTenant {
+			return ErrTooManyTokens
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (id, hash, tenant, scope, description, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, hash[:], tenant, scope, description, now.UnixMilli(), expires)
 		return err
@@ -123,9 +177,20 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (Token, error) 
 	return t, nil
 }
 
-// Tokens lists stored tokens (never their secrets).
+// Tokens lists every tenant's stored tokens (never their secrets).
 func (s *Store) Tokens(ctx context.Context) ([]Token, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, tenant, scope, description, created_at, expires_at FROM tokens ORDER BY created_at`)
+	return s.listTokens(ctx, `SELECT id, tenant, scope, description, created_at, expires_at FROM tokens ORDER BY created_at, id`)
+}
+
+// TenantTokens lists tenant's stored tokens (never their secrets), oldest
+// first.
+func (s *Store) TenantTokens(ctx context.Context, tenant string) ([]Token, error) {
+	return s.listTokens(ctx, `SELECT id, tenant, scope, description, created_at, expires_at FROM tokens
+		WHERE tenant = ? ORDER BY created_at, id`, tenant)
+}
+
+func (s *Store) listTokens(ctx context.Context, query string, args ...any) ([]Token, error) {
+	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +213,8 @@ func (s *Store) Tokens(ctx context.Context) ([]Token, error) {
 	return out, rows.Err()
 }
 
-// RevokeToken deletes a token by id.
+// RevokeToken deletes a token of any tenant by id (ErrTokenNotFound when
+// there is none).
 func (s *Store) RevokeToken(ctx context.Context, id string) error {
 	return s.withTx(ctx, func(tx *sql.Tx) error {
 		r, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE id = ?`, id)
@@ -156,10 +222,39 @@ func (s *Store) RevokeToken(ctx context.Context, id string) error {
 			return err
 		}
 		if n, _ := r.RowsAffected(); n == 0 {
-			return fmt.Errorf("no token with id %q", id)
+			return fmt.Errorf("no token with id %q: %w", id, ErrTokenNotFound)
 		}
 		return nil
 	})
+}
+
+// RevokeTenantToken deletes tenant's token of that id and returns it as it
+// was. Another tenant's id is ErrTokenNotFound, exactly as an unknown one.
+func (s *Store) RevokeTenantToken(ctx context.Context, tenant, id string) (Token, error) {
+	t := Token{ID: id, Tenant: tenant}
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var created int64
+		var expires sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT scope, description, created_at, expires_at FROM tokens WHERE id = ? AND tenant = ?`, id, tenant).
+			Scan(&t.Scope, &t.Description, &created, &expires)
+		if err == sql.ErrNoRows {
+			return ErrTokenNotFound
+		}
+		if err != nil {
+			return err
+		}
+		t.CreatedAt = time.UnixMilli(created).UTC()
+		if expires.Valid {
+			e := time.UnixMilli(expires.Int64).UTC()
+			t.ExpiresAt = &e
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM tokens WHERE id = ? AND tenant = ?`, id, tenant)
+		return err
+	})
+	if err != nil {
+		return Token{}, err
+	}
+	return t, nil
 }
 
 // HasTenant reports whether anything of tenant is stored: an entity, an

@@ -64,4 +64,6 @@ const (
 	BusinessRefreshDuration             = prefix + "business_refresh_duration_seconds"
 	BusinessRefreshSuccess              = prefix + "business_refresh_success"
 	BusinessLastRefreshSuccessTimestamp = prefix + "business_last_refresh_success_timestamp_seconds"
+	ConfigLastReloadSuccessful          = prefix + "config_last_reload_successful"
+	ConfigLastReloadSuccessTimestamp    = prefix + "config_last_reload_success_timestamp_seconds"
 )

@@ -194,6 +194,31 @@ func (c *Client) DeleteLayout(ctx context.Context, id string, version int64) err
 	return c.Do(ctx, http.MethodDelete, PathLayouts+"/"+url.PathEscape(id), q, nil, nil)
 }
 
+// Tokens lists the tenant's API tokens (an admin token), never their
+// secrets.
+func (c *Client) Tokens(ctx context.Context) (*TokensResponse, error) {
+	var out TokensResponse
+	return &out, c.Do(ctx, http.MethodGet, PathTokens, nil, nil, &out)
+}
+
+// CreateToken creates a token of the tenant (an admin token); the answer's
+// Secret is shown this once.
+func (c *Client) CreateToken(ctx context.Context, req CreateTokenRequest) (*CreateTokenResponse, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	var out CreateTokenResponse
+	return &out, c.Do(ctx, http.MethodPost, PathTokens, nil, body, &out)
+}
+
+// RevokeToken revokes a token of the tenant by id (an admin token; it may
+// revoke itself). Another tenant's id is 404 token_not_found, as an
+// unknown one.
+func (c *Client) RevokeToken(ctx context.Context, id string) error {
+	return c.Do(ctx, http.MethodDelete, PathTokens+"/"+url.PathEscape(id), nil, nil, nil)
+}
+
 // Healthy asks /healthz whether the server is alive.
 func (c *Client) Healthy(ctx context.Context) error {
 	return c.Do(ctx, http.MethodGet, PathHealthz, nil, nil, &Health{})

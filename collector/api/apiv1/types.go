@@ -28,6 +28,7 @@ const (
 	PathStream      = "/api/v1/stream"
 	PathWhoAmI      = "/api/v1/whoami"
 	PathLayouts     = "/api/v1/layouts"
+	PathTokens      = "/api/v1/tokens"
 	PathHealthz     = "/healthz"
 	PathReadyz      = "/readyz"
 )
@@ -55,6 +56,11 @@ const (
 	CodeLayoutNotFound   = "layout_not_found"   // 404: no layout with that id for the token's tenant
 	CodeVersionConflict  = "version_conflict"   // 409: the layout changed since the version the request names
 	CodeInternal         = "internal"           // 500
+
+	// Codes of the token calls (an admin token manages its tenant's tokens).
+	CodeInvalidTokenRequest = "invalid_token_request" // 400 (shape) or 422 (content) of POST /api/v1/tokens, details name each problem
+	CodeTokenNotFound       = "token_not_found"       // 404: no token with that id for the token's tenant
+	CodeTooManyTokens       = "too_many_tokens"       // 422: the tenant holds as many tokens as it may (1000); revoke one first
 )
 
 // Error is every API error: the body {"error": Error} with the response's
@@ -516,4 +522,43 @@ type Shortcut struct {
 // LayoutsResponse answers GET /api/v1/layouts: the tenant's layouts by id.
 type LayoutsResponse struct {
 	Layouts []Layout `json:"layouts"`
+}
+
+// TokenInfo is one API token of the token's tenant as GET /api/v1/tokens
+// lists it: never its secret nor its hash.
+type TokenInfo struct {
+	ID          string     `json:"id"`
+	Tenant      string     `json:"tenant"`
+	Scope       string     `json:"scope"`
+	Description string     `json:"description,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+}
+
+// TokensResponse answers GET /api/v1/tokens: the tenant's tokens, oldest
+// first.
+type TokensResponse struct {
+	Tokens []TokenInfo `json:"tokens"`
+}
+
+// CreateTokenRequest is the body of POST /api/v1/tokens (an admin token).
+type CreateTokenRequest struct {
+	// Tenant, when set, must be the calling token's own (403 wrong_tenant
+	// otherwise); a token creates tokens of its own tenant only.
+	Tenant string `json:"tenant,omitempty"`
+	// Scope is read, ingest or admin.
+	Scope string `json:"scope"`
+	// Description says who or what uses the token: at most 200 bytes, no
+	// control characters.
+	Description string `json:"description,omitempty"`
+	// ExpiresIn is the lifetime as a Go duration ("720h"); empty or "0"
+	// never expires.
+	ExpiresIn string `json:"expires_in,omitempty"`
+}
+
+// CreateTokenResponse is the new token and its secret, which is shown
+// this once: only its hash is stored.
+type CreateTokenResponse struct {
+	Token  TokenInfo `json:"token"`
+	Secret string    `json:"secret"`
 }
