@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -76,8 +77,9 @@ func startHost(t *testing.T, plugins ...config.Plugin) *harness {
 	host := NewHost(plugins, &Ingester{Store: st, Metrics: m, Logger: logger}, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, store: st, host: host, metrics: m, logs: logs, cancel: cancel, done: make(chan struct{})}
+	host.Start(ctx)
 	go func() {
-		host.Run(ctx)
+		host.Wait()
 		close(h.done)
 	}()
 	t.Cleanup(func() {
@@ -466,4 +468,35 @@ func processesOf(t *testing.T, executable string) []int {
 		}
 	}
 	return out
+}
+
+// Reloads racing each other (SIGHUP and POST /-/reload at once) run one
+// after the other: the last one applied is what runs, one process per
+// plugin, none left over.
+func TestConcurrentReloadsLeaveOneProcessPerPlugin(t *testing.T) {
+	a := testSource("a", map[string]any{"events": 100000, "batch": 10, "delay_ms": 20})
+	h := startHost(t, a)
+	b := testSource("b", map[string]any{"events": 100000, "batch": 10, "delay_ms": 20})
+	sets := [][]config.Plugin{{a}, {a, b}, {b}, {a, testSource("b", map[string]any{"events": 5})}}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := h.host.Reload(context.Background(), sets[i%len(sets)]); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if _, err := h.host.Reload(context.Background(), []config.Plugin{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	got := pids(h)
+	if len(got) != 2 || got["a"] == 0 || got["b"] == 0 {
+		t.Fatalf("plugins after the reloads: %v", got)
+	}
+	if running := processesOf(t, testPlugin); len(running) != 2 {
+		t.Fatalf("test plugin processes %v, want one for a and one for b (%v)", running, got)
+	}
 }
