@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -312,6 +313,14 @@ scrape_configs:
 			t.Errorf("alert %v delivered to %s", n.labels, n.receiver)
 		}
 	}
+	// Prometheus asks for OpenMetrics first and gets it: the scrape is
+	// healthy and a counter's samples arrive under their _total name.
+	if health, lastError := promTarget(t, promAddr); health != "up" || lastError != "" {
+		t.Errorf("commandcenter's scrape target: %s, last error %q", health, lastError)
+	}
+	if n := promQueryCount(t, promAddr, `commandcenter_scraper_runs_total{tenant="acme"}`); n == 0 {
+		t.Error("Prometheus has no commandcenter_scraper_runs_total series")
+	}
 	// Alerts with a `for` longer than the test are pending in Prometheus.
 	pending := promPending(t, promAddr)
 	for _, p := range []string{"VideoReviewQueueLarge", "CampaignCPMAboveTarget"} {
@@ -414,4 +423,47 @@ func promPending(t *testing.T, addr string) map[string]bool {
 		}
 	}
 	return out
+}
+
+// promTarget is the health and last scrape error of Prometheus's only
+// target.
+func promTarget(t *testing.T, addr string) (health, lastError string) {
+	t.Helper()
+	var body struct {
+		Data struct {
+			ActiveTargets []struct {
+				Health    string `json:"health"`
+				LastError string `json:"lastError"`
+			} `json:"activeTargets"`
+		} `json:"data"`
+	}
+	promGet(t, addr, "/api/v1/targets", &body)
+	if len(body.Data.ActiveTargets) != 1 {
+		t.Fatalf("%d scrape targets, want commandcenter alone", len(body.Data.ActiveTargets))
+	}
+	return body.Data.ActiveTargets[0].Health, body.Data.ActiveTargets[0].LastError
+}
+
+// promQueryCount is how many series an instant query returns.
+func promQueryCount(t *testing.T, addr, query string) int {
+	t.Helper()
+	var body struct {
+		Data struct {
+			Result []json.RawMessage `json:"result"`
+		} `json:"data"`
+	}
+	promGet(t, addr, "/api/v1/query?query="+url.QueryEscape(query), &body)
+	return len(body.Data.Result)
+}
+
+func promGet(t *testing.T, addr, path string, out any) {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
 }

@@ -118,7 +118,7 @@ func NewBusiness(reports *business.Reports, opts Options) *Business {
 	}
 	b := &Business{reports: reports, cfg: opts.Config, now: opts.Now, logger: opts.Logger, z: newCompressor(flate.DefaultCompression),
 		tenants: map[string]bool{}}
-	b.current.Store(newExposition(nil))
+	b.current.Store(newExposition(nil, nil))
 	if b.now == nil {
 		b.now = time.Now
 	}
@@ -463,18 +463,19 @@ func (b *Business) Ready() error {
 // publish renders the chunks the refresh changed and makes the result
 // what scrapes serve.
 func (b *Business) publish() {
-	var segs []segment
+	var text, openMetrics []segment
 	for _, f := range b.families {
 		f.render(b.z)
-		segs = f.segments(segs)
+		text = f.segments(text, false)
+		openMetrics = f.segments(openMetrics, true)
 	}
-	b.current.Store(newExposition(segs))
+	b.current.Store(newExposition(text, openMetrics))
 }
 
 // WritePrometheus writes every business series, as the latest refresh left
 // them, in text exposition format.
 func (b *Business) WritePrometheus(w io.Writer) error {
-	return b.current.Load().writePlain(w)
+	return b.current.Load().text.writePlain(w)
 }
 
 func unixSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }

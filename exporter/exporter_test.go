@@ -105,7 +105,7 @@ func familyText(t *testing.T, f *family) string {
 	t.Helper()
 	f.render(newCompressor(flate.DefaultCompression))
 	var buf bytes.Buffer
-	if err := newExposition(f.segments(nil)).writePlain(&buf); err != nil {
+	if err := newExposition(f.segments(nil, false), nil).text.writePlain(&buf); err != nil {
 		t.Fatal(err)
 	}
 	return buf.String()

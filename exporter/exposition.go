@@ -47,9 +47,25 @@ func (z *compressor) segment(plain []byte) segment {
 	return segment{deflate: bytes.Clone(z.out.Bytes()), crc: crc32.ChecksumIEEE(plain), size: int64(len(plain))}
 }
 
-// exposition is one published state of the business metrics, compressed;
-// scrapes share it and never change it.
+// exposition is one published state of the business metrics, compressed
+// in both formats a scrape may ask for; scrapes share it and never change
+// it.
 type exposition struct {
+	text, openMetrics body
+}
+
+// newExposition is the exposition of the business families' segments:
+// text in the Prometheus text format, openMetrics in OpenMetrics (counter
+// families named without _total), which ends with # EOF here.
+func newExposition(text, openMetrics []segment) *exposition {
+	return &exposition{text: newBody(text), openMetrics: newBody(append(openMetrics, eofSegment))}
+}
+
+// eofSegment ends an OpenMetrics exposition.
+var eofSegment = newCompressor(flate.BestSpeed).segment([]byte("# EOF\n"))
+
+// body is the business metrics in one format.
+type body struct {
 	segments []segment
 	// crc and size are of the whole plain text.
 	crc  uint32
@@ -59,8 +75,8 @@ type exposition struct {
 	deflatedSize int64
 }
 
-func newExposition(segs []segment) *exposition {
-	e := &exposition{segments: segs}
+func newBody(segs []segment) body {
+	e := body{segments: segs}
 	for _, s := range segs {
 		e.crc = crc32Combine(e.crc, s.crc, s.size)
 		e.size += s.size
@@ -75,8 +91,8 @@ func newExposition(segs []segment) *exposition {
 var liveCompressors = sync.Pool{New: func() any { return newCompressor(flate.BestSpeed) }}
 
 // gzipped is one gzip member holding prefix, compressed now with z, then
-// the exposition as it is stored; and its length.
-func (e *exposition) gzipped(prefix []byte, z *compressor) (net.Buffers, int64) {
+// the body as it is stored; and its length.
+func (e *body) gzipped(prefix []byte, z *compressor) (net.Buffers, int64) {
 	head := z.segment(prefix)
 	trailer := make([]byte, 8)
 	binary.LittleEndian.PutUint32(trailer[:4], crc32Combine(head.crc, e.crc, e.size))
@@ -89,8 +105,8 @@ func (e *exposition) gzipped(prefix []byte, z *compressor) (net.Buffers, int64) 
 	return bufs, n
 }
 
-// writePlain writes the exposition uncompressed.
-func (e *exposition) writePlain(w io.Writer) error {
+// writePlain writes the body uncompressed.
+func (e *body) writePlain(w io.Writer) error {
 	readers := make([]io.Reader, 0, len(e.segments)+1)
 	for _, s := range e.segments {
 		readers = append(readers, bytes.NewReader(s.deflate))

@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math/rand/v2"
+	"mime"
 	"net/http/httptest"
 	"os/exec"
 	"slices"
@@ -184,7 +185,7 @@ func TestGzipScrapeIsOneValidMember(t *testing.T) {
 }
 
 func TestEmptyExpositionIsValidGzip(t *testing.T) {
-	body, n := newExposition(nil).gzipped([]byte("a 1\n"), newCompressor(flate.BestSpeed))
+	body, n := newExposition(nil, nil).text.gzipped([]byte("a 1\n"), newCompressor(flate.BestSpeed))
 	var buf bytes.Buffer
 	body.WriteTo(&buf)
 	if int64(buf.Len()) != n {
@@ -197,5 +198,97 @@ func TestEmptyExpositionIsValidGzip(t *testing.T) {
 	got, err := io.ReadAll(zr)
 	if err != nil || string(got) != "a 1\n" {
 		t.Fatalf("got %q, %v", got, err)
+	}
+}
+
+// prometheusAccept is the Accept header Prometheus 2.x scrapes with.
+const prometheusAccept = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+
+// TestScrapeNegotiatesTheFormat: /metrics answers OpenMetrics to whoever
+// prefers it (Prometheus), the text format to everyone else (curl, a
+// scraper asking protobuf first), each in the format its Content-Type
+// names, gzipped or not alike.
+func TestScrapeNegotiatesTheFormat(t *testing.T) {
+	_, b := fixtureBusiness(t)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: "cc_scrape_time_metric_total", Help: "Made per scrape."}))
+	h := Handler(reg, b, nil)
+	const openMetrics, text = "application/openmetrics-text", "text/plain"
+	for _, tc := range []struct {
+		accept, wantType, wantVersion string
+	}{
+		{"", text, "0.0.4"},
+		{"*/*", text, "0.0.4"},
+		{"text/plain", text, "0.0.4"},
+		{prometheusAccept, openMetrics, "1.0.0"},
+		{"application/openmetrics-text;version=0.0.1", openMetrics, "0.0.1"},
+		{"application/openmetrics-text; version=1.0.0; charset=utf-8", openMetrics, "1.0.0"},
+		// Protobuf (native histograms) is not offered: the text format is.
+		{"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.2", text, "0.0.4"},
+	} {
+		t.Run(tc.accept, func(t *testing.T) {
+			var bodies []string
+			for _, encoding := range []string{"", "gzip"} {
+				req := httptest.NewRequest("GET", "/metrics", nil)
+				req.Header.Set("Accept", tc.accept)
+				req.Header.Set("Accept-Encoding", encoding)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				mediaType, params, err := mime.ParseMediaType(rec.Header().Get("Content-Type"))
+				if err != nil || mediaType != tc.wantType || params["version"] != tc.wantVersion {
+					t.Fatalf("Content-Type %q, want %s version %s", rec.Header().Get("Content-Type"), tc.wantType, tc.wantVersion)
+				}
+				body := rec.Body.String()
+				if encoding == "gzip" {
+					zr, err := gzip.NewReader(rec.Body)
+					if err != nil {
+						t.Fatal(err)
+					}
+					raw, err := io.ReadAll(zr)
+					if err != nil {
+						t.Fatal(err)
+					}
+					body = string(raw)
+				}
+				bodies = append(bodies, body)
+			}
+			if bodies[0] != bodies[1] {
+				t.Fatal("the gzipped body holds other text than the plain one")
+			}
+			checkFormat(t, bodies[0], tc.wantType == openMetrics)
+		})
+	}
+}
+
+// checkFormat checks what tells OpenMetrics from the text format: # EOF
+// once, at the end; a counter family named without _total in its HELP and
+// TYPE lines, its samples with it.
+func checkFormat(t *testing.T, body string, openMetrics bool) {
+	t.Helper()
+	if got := strings.HasSuffix(body, "\n# EOF\n"); got != openMetrics || strings.Count(body, "# EOF") > 1 {
+		t.Fatalf("ends with # EOF: %v (%d times), want %v", got, strings.Count(body, "# EOF"), openMetrics)
+	}
+	counters := 0
+	for line := range strings.SplitSeq(body, "\n") {
+		name, ok := strings.CutPrefix(line, "# TYPE ")
+		if !ok || !strings.HasSuffix(name, " counter") {
+			continue
+		}
+		counters++
+		name = strings.TrimSuffix(name, " counter")
+		if strings.HasSuffix(name, "_total") == openMetrics {
+			t.Errorf("counter family %q: OpenMetrics %v", name, openMetrics)
+		}
+		sample := name
+		if openMetrics {
+			sample += "_total"
+		}
+		if !strings.Contains(body, "\n"+sample+" ") && !strings.Contains(body, "\n"+sample+"{") {
+			t.Errorf("counter family %s has no sample named %s", name, sample)
+		}
+	}
+	// The registry's counter and the scraper's three business counters.
+	if counters < 4 || !strings.Contains(body, "# TYPE commandcenter_scraper_runs") {
+		t.Errorf("%d counter families, the business ones among them: %v", counters, strings.Contains(body, "# TYPE commandcenter_scraper_runs"))
 	}
 }

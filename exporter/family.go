@@ -41,8 +41,9 @@ type family struct {
 	// set counts the series this refresh set: when it set them all, a
 	// whole refresh has nothing to drop.
 	set int
-	// head is the HELP and TYPE lines, compressed once.
-	head segment
+	// head is the HELP and TYPE lines, compressed once; openMetricsHead
+	// the same in OpenMetrics.
+	head, openMetricsHead segment
 	// buf is reused to build series names, so a refresh allocates only for
 	// series that are new.
 	buf []byte
@@ -280,6 +281,13 @@ func (f *family) dropEmptyChunks() {
 func (f *family) render(z *compressor) {
 	if f.head.deflate == nil {
 		f.head = z.segment([]byte("# HELP " + f.name + " " + f.help + "\n# TYPE " + f.name + " " + f.typ + "\n"))
+		// OpenMetrics names a counter family without the _total its
+		// samples carry, and escapes quotes in HELP too.
+		name := f.name
+		if f.typ == "counter" {
+			name = strings.TrimSuffix(name, "_total")
+		}
+		f.openMetricsHead = z.segment([]byte("# HELP " + name + " " + openMetricsHelp.Replace(f.help) + "\n# TYPE " + name + " " + f.typ + "\n"))
 	}
 	for _, c := range f.chunks {
 		if !c.dirty {
@@ -311,13 +319,19 @@ func appendValue(dst []byte, v float64) []byte {
 	return strconv.AppendFloat(dst, v, 'g', -1, 64)
 }
 
-// segments appends the family's rendered pieces in exposition order;
-// nothing for an empty family.
-func (f *family) segments(dst []segment) []segment {
+var openMetricsHelp = strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`)
+
+// segments appends the family's rendered pieces in exposition order, with
+// the OpenMetrics head if openMetrics; nothing for an empty family.
+func (f *family) segments(dst []segment, openMetrics bool) []segment {
 	if len(f.series) == 0 {
 		return dst
 	}
-	dst = append(dst, f.head)
+	if openMetrics {
+		dst = append(dst, f.openMetricsHead)
+	} else {
+		dst = append(dst, f.head)
+	}
 	for _, c := range f.chunks {
 		dst = append(dst, c.seg)
 	}

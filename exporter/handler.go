@@ -15,24 +15,26 @@ import (
 	"github.com/prometheus/common/expfmt"
 )
 
-// Write writes the whole exposition: the client_golang registry, then the
-// business families.
+// Write writes the whole exposition in the text format: the client_golang
+// registry, then the business families.
 func Write(w io.Writer, g prometheus.Gatherer, b *Business, logger *slog.Logger) {
-	w.Write(gatherOperational(g, logger))
+	w.Write(gatherOperational(g, textFormat, logger))
 	if err := b.WritePrometheus(w); err != nil {
 		logger.Warn("writing business metrics", "err", err)
 	}
 }
 
-// gatherOperational is the registry's exposition, made at scrape time.
-func gatherOperational(g prometheus.Gatherer, logger *slog.Logger) []byte {
+// gatherOperational is the registry's exposition in format, made at
+// scrape time. In OpenMetrics it has no # EOF: the business body ends the
+// exposition.
+func gatherOperational(g prometheus.Gatherer, format expfmt.Format, logger *slog.Logger) []byte {
 	mfs, err := g.Gather()
 	if err != nil {
 		// Like promhttp's ContinueOnError: serve what was gathered.
 		logger.Warn("gathering operational metrics", "err", err)
 	}
 	var buf bytes.Buffer
-	enc := expfmt.NewEncoder(&buf, textFormat)
+	enc := expfmt.NewEncoder(&buf, format)
 	for _, mf := range mfs {
 		if err := enc.Encode(mf); err != nil {
 			logger.Warn("encoding metrics", "err", err)
@@ -44,18 +46,31 @@ func gatherOperational(g prometheus.Gatherer, logger *slog.Logger) []byte {
 
 var textFormat = expfmt.NewFormat(expfmt.TypeTextPlain)
 
-// Handler serves /metrics: the whole exposition in Prometheus text format,
-// gzipped when asked. Only the registry's metrics are encoded (and
-// compressed) per scrape; the business metrics are served as they were
-// rendered and compressed when they last changed.
+// formats are what /metrics offers, in the order it prefers them when a
+// scraper accepts several equally (curl's */* gets text): expfmt's
+// negotiation picks one for the Accept header, as promhttp's does.
+// Prometheus asks for OpenMetrics first.
+var formats = []expfmt.Format{textFormat, expfmt.FmtOpenMetrics_1_0_0, expfmt.FmtOpenMetrics_0_0_1}
+
+// Handler serves /metrics: the whole exposition in the text format or
+// OpenMetrics, as the Accept header asks, gzipped when Accept-Encoding
+// asks. Only the registry's metrics are encoded (and compressed) per
+// scrape; the business metrics are served as they were rendered and
+// compressed, in both formats, when they last changed.
 func Handler(g prometheus.Gatherer, b *Business, logger *slog.Logger) http.Handler {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", string(textFormat))
-		operational := gatherOperational(g, logger)
-		current := b.current.Load()
+		format := expfmt.NegotiateAccept(r.Header, formats...)
+		published := b.current.Load()
+		current := &published.text
+		if format.FormatType() == expfmt.TypeOpenMetrics {
+			current = &published.openMetrics
+		}
+		w.Header().Set("Content-Type", string(format))
+		w.Header().Add("Vary", "Accept, Accept-Encoding")
+		operational := gatherOperational(g, format, logger)
 		if !acceptsGzip(r.Header.Get("Accept-Encoding")) {
 			w.Write(operational)
 			current.writePlain(w) // an error is the client gone
