@@ -3,13 +3,16 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/commandcenter/commandcenter/collector/api/apiv1"
 	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
@@ -235,4 +238,31 @@ func strictDecode(data []byte, v any, path string) []sdk.Problem {
 		}
 	}
 	return problems
+}
+
+// decodeBody reads a JSON body of at most maxBytes into v, strictly
+// (malformed JSON, duplicate keys, unknown fields, wrong types are each
+// named), or answers why not and returns false. what names the body in
+// the 413 message ("a layout"); invalidCode is the 400's code for a body
+// of the wrong shape.
+func decodeBody(w http.ResponseWriter, r *http.Request, maxBytes int64, what, invalidCode string, v any) bool {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, apiv1.CodeBodyTooLarge, fmt.Sprintf("%s is at most %d bytes", what, maxBytes), nil)
+			return false
+		}
+		writeError(w, http.StatusBadRequest, apiv1.CodeBadBody, "reading body: "+err.Error(), nil)
+		return false
+	}
+	if p := checkJSON(body); p != nil {
+		writeError(w, http.StatusBadRequest, apiv1.CodeMalformedJSON, p.Path+": "+p.Message, []sdk.Problem{*p})
+		return false
+	}
+	if problems := sdk.DecodeStrict(body, v); len(problems) > 0 {
+		writeError(w, http.StatusBadRequest, invalidCode, problemsMessage(problems), problems)
+		return false
+	}
+	return true
 }

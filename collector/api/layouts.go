@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -90,23 +89,8 @@ func (s *Server) tenantLayout(w http.ResponseWriter, r *http.Request, tok store.
 // and the version read is still the layout's.
 func (s *Server) putLayout(w http.ResponseWriter, r *http.Request, tok store.Token) {
 	id := r.PathValue("id")
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxLayoutBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, apiv1.CodeBodyTooLarge, fmt.Sprintf("a layout is at most %d bytes", maxLayoutBytes), nil)
-			return
-		}
-		writeError(w, http.StatusBadRequest, apiv1.CodeBadBody, "reading body: "+err.Error(), nil)
-		return
-	}
-	if p := checkJSON(body); p != nil {
-		writeError(w, http.StatusBadRequest, apiv1.CodeMalformedJSON, p.Path+": "+p.Message, []sdk.Problem{*p})
-		return
-	}
 	var l apiv1.Layout
-	if problems := sdk.DecodeStrict(body, &l); len(problems) > 0 {
-		writeError(w, http.StatusBadRequest, apiv1.CodeInvalidLayout, problemsMessage(problems), problems)
+	if !decodeBody(w, r, maxLayoutBytes, "a layout", apiv1.CodeInvalidLayout, &l) {
 		return
 	}
 	switch {

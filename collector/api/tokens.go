@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -39,23 +38,8 @@ func (s *Server) getTokens(w http.ResponseWriter, r *http.Request, tok store.Tok
 // this once. The body is checked whole first; nothing is stored unless all
 // is well.
 func (s *Server) postToken(w http.ResponseWriter, r *http.Request, tok store.Token) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTokenRequestBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, apiv1.CodeBodyTooLarge, fmt.Sprintf("a token request is at most %d bytes", maxTokenRequestBytes), nil)
-			return
-		}
-		writeError(w, http.StatusBadRequest, apiv1.CodeBadBody, "reading body: "+err.Error(), nil)
-		return
-	}
-	if p := checkJSON(body); p != nil {
-		writeError(w, http.StatusBadRequest, apiv1.CodeMalformedJSON, p.Path+": "+p.Message, []sdk.Problem{*p})
-		return
-	}
 	var req apiv1.CreateTokenRequest
-	if problems := sdk.DecodeStrict(body, &req); len(problems) > 0 {
-		writeError(w, http.StatusBadRequest, apiv1.CodeInvalidTokenRequest, problemsMessage(problems), problems)
+	if !decodeBody(w, r, maxTokenRequestBytes, "a token request", apiv1.CodeInvalidTokenRequest, &req) {
 		return
 	}
 	// Whether the named tenant exists is not the caller's business: any
