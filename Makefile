@@ -23,8 +23,9 @@ LDFLAGS  := -X github.com/prometheus/common/version.Version=$(VERSION) \
 
 # Debian packages the tests use: promtool, amtool, vmalert and the servers for end-to-end
 # tests, protoc and the well-known protobuf types for the staleness test, Chromium for the
-# Grafana plugin's browser test, zip to package the plugin.
-APT_PACKAGES := prometheus prometheus-alertmanager victoria-metrics protobuf-compiler libprotobuf-dev chromium zip
+# Grafana plugin's browser test, zip to package the plugin, and the Python Prometheus client's
+# strict OpenMetrics parser to check what /metrics serves Prometheus.
+APT_PACKAGES := prometheus prometheus-alertmanager victoria-metrics protobuf-compiler libprotobuf-dev chromium zip python3-prometheus-client
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12

@@ -102,10 +102,10 @@ func (h *Host) Start(ctx context.Context) {
 // Wait returns when Start's ctx is done and every plugin has stopped.
 func (h *Host) Wait() {
 	<-h.ctx.Done()
-	// A Reload that got the lock before ctx ended has launched its
-	// runners by now; later ones see ctx ended and launch none.
-	h.mu.Lock()
-	h.mu.Unlock()
+	// A reload under way stops starting plugins when ctx ends, and stops
+	// those it started; later ones see ctx ended and start none.
+	h.reloading.Lock()
+	h.reloading.Unlock()
 	h.running.Wait()
 }
 
@@ -151,6 +151,10 @@ func (h *Host) Reload(ctx context.Context, plugins []config.Plugin) (Reloaded, e
 	for _, r := range h.runners {
 		current[r.cfg.Name] = r
 	}
+	// Plugins being started give up when the host stops.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(h.ctx, cancel)()
 	h.mu.Unlock()
 
 	var done Reloaded

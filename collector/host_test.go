@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -449,7 +450,8 @@ func TestReloadRefusedKeepsEveryPlugin(t *testing.T) {
 	}
 }
 
-// processesOf lists the pids of running processes of executable.
+// processesOf lists the pids of running processes whose command line
+// names executable (as the program, or the script a shell runs).
 func processesOf(t *testing.T, executable string) []int {
 	t.Helper()
 	entries, err := os.ReadDir("/proc")
@@ -463,7 +465,7 @@ func processesOf(t *testing.T, executable string) []int {
 			continue
 		}
 		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err == nil && strings.HasPrefix(string(cmdline), executable+"\x00") {
+		if err == nil && slices.Contains(strings.Split(string(cmdline), "\x00"), executable) {
 			out = append(out, pid)
 		}
 	}
@@ -499,4 +501,42 @@ func TestConcurrentReloadsLeaveOneProcessPerPlugin(t *testing.T) {
 	if running := processesOf(t, testPlugin); len(running) != 2 {
 		t.Fatalf("test plugin processes %v, want one for a and one for b (%v)", running, got)
 	}
+}
+
+// TestWaitOutlastsAReloadUnderWay: Wait returns once every plugin has
+// stopped. A reload that was starting a (slow to start) plugin when
+// the host's ctx ended goes on after Wait returned: a plugin process is
+// still started, configured and checked after the host said it stopped
+// (in serve: after "stopped", while the database closes).
+func TestWaitOutlastsAReloadUnderWay(t *testing.T) {
+	slow := filepath.Join(t.TempDir(), "slowplugin")
+	if err := os.WriteFile(slow, []byte("#!/bin/sh\nsleep 1\nexec "+testPlugin+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	a := testSource("a", map[string]any{"events": 100000, "batch": 10, "delay_ms": 20})
+	h := startHost(t, a)
+	h.eventually("a running", 10*time.Second, func() bool { return h.cursor("a") != "" })
+	added := testSource("slow", map[string]any{"events": 5})
+	added.Path = slow
+	reloaded := make(chan error, 1)
+	go func() {
+		_, err := h.host.Reload(context.Background(), []config.Plugin{a, added})
+		reloaded <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // the reload is starting "slow"
+	h.cancel()
+	<-h.done // Wait returned: every plugin stopped, says its doc
+	select {
+	case err := <-reloaded:
+		t.Logf("reload finished before Wait returned: %v", err)
+		return
+	default:
+	}
+	// The plugin being started (the script, then the test plugin it
+	// execs, same pid) still runs although Wait returned.
+	alive := processesOf(t, slow)
+	if len(alive) > 0 {
+		t.Errorf("Host.Wait returned while the plugin process %v the reload was starting runs on", alive)
+	}
+	t.Logf("reload answered %v", <-reloaded)
 }

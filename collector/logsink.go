@@ -10,20 +10,16 @@ import (
 
 // PluginLogger gives go-plugin an hclog.Logger whose every line (the
 // plugin's own stderr included) lands in the host's slog log, tagged with
-// the plugin's name.
+// the plugin's name. Which lines are kept is asked of logger for each one,
+// so a reloaded log_level applies to plugins that run on.
 func PluginLogger(logger *slog.Logger, plugin string) hclog.Logger {
-	level := hclog.Info
-	if logger.Enabled(context.Background(), slog.LevelDebug) {
-		level = hclog.Debug
-	}
-	l := hclog.NewInterceptLogger(&hclog.LoggerOptions{Name: plugin, Output: io.Discard, Level: level})
-	l.RegisterSink(slogSink{logger: logger.With("plugin", plugin), level: level})
+	l := hclog.NewInterceptLogger(&hclog.LoggerOptions{Name: plugin, Output: io.Discard, Level: hclog.Debug})
+	l.RegisterSink(slogSink{logger: logger.With("plugin", plugin)})
 	return l
 }
 
 type slogSink struct {
 	logger *slog.Logger
-	level  hclog.Level
 }
 
 var slogLevels = map[hclog.Level]slog.Level{
@@ -32,12 +28,12 @@ var slogLevels = map[hclog.Level]slog.Level{
 }
 
 func (s slogSink) Accept(_ string, level hclog.Level, msg string, args ...any) {
-	if level < s.level {
-		return
-	}
 	l, ok := slogLevels[level]
 	if !ok {
 		l = slog.LevelInfo
+	}
+	if !s.logger.Enabled(context.Background(), l) {
+		return
 	}
 	s.logger.Log(context.Background(), l, msg, withoutTimestamp(args)...)
 }

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"mime"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -173,7 +174,7 @@ func TestGzipScrapeIsOneValidMember(t *testing.T) {
 		t.Fatalf("the body lacks the registry's or the business metrics:\n%s", got)
 	}
 
-	for _, header := range []string{"", "identity", "gzip;q=0", "br"} {
+	for _, header := range []string{"", "identity", "gzip;q=0", "gzip; Q=0.0", "br"} {
 		req := httptest.NewRequest("GET", "/metrics", nil)
 		req.Header.Set("Accept-Encoding", header)
 		rec := httptest.NewRecorder()
@@ -290,5 +291,107 @@ func checkFormat(t *testing.T, body string, openMetrics bool) {
 	// The registry's counter and the scraper's three business counters.
 	if counters < 4 || !strings.Contains(body, "# TYPE commandcenter_scraper_runs") {
 		t.Errorf("%d counter families, the business ones among them: %v", counters, strings.Contains(body, "# TYPE commandcenter_scraper_runs"))
+	}
+}
+
+// strictOpenMetrics parses body with the Python Prometheus client's
+// OpenMetrics parser, which refuses what the format forbids (a missing or
+// misplaced # EOF, a counter family named with _total, a family twice,
+// bad escapes) where Prometheus's own parser lets some of it pass.
+func strictOpenMetrics(t *testing.T, body []byte) error {
+	t.Helper()
+	const parse = "import sys\nfrom prometheus_client.openmetrics.parser import text_string_to_metric_families\nfor _ in text_string_to_metric_families(sys.stdin.read()): pass\n"
+	if exec.Command("python3", "-c", "import prometheus_client.openmetrics.parser").Run() != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("the Python Prometheus client is not installed (make test installs Debian's python3-prometheus-client)")
+		}
+		t.Skip("python3-prometheus-client not installed; run make test")
+	}
+	cmd := exec.Command("python3", "-c", parse)
+	cmd.Stdin = bytes.NewReader(body)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		return fmt.Errorf("%v: %s", err, lines[len(lines)-1])
+	}
+	return nil
+}
+
+// TestOpenMetricsPassesAStrictParser: the OpenMetrics a scrape gets, for
+// both versions, plain and gzipped, with registry metrics of every kind
+// (a counter whose HELP needs escaping, a histogram), passes a strict
+// parser. Go's runtime metrics are left out: client_golang names a gauge
+// go_memstats_alloc_bytes and a counter go_memstats_alloc_bytes_total,
+// one family twice in OpenMetrics, as on every Go exporter.
+func TestOpenMetricsPassesAStrictParser(t *testing.T) {
+	_, b := fixtureBusiness(t)
+	reg := prometheus.NewRegistry()
+	restarts := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cc_restarts_total", Help: `Restarts: "crash" \ loop.`}, []string{"plugin"})
+	restarts.WithLabelValues(`a"b\c`).Inc()
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "cc_duration_seconds", Help: "Durations."}, []string{"handler"})
+	duration.WithLabelValues("/a").Observe(0.1)
+	reg.MustRegister(restarts, duration)
+	h := Handler(reg, b, nil)
+	for _, accept := range []string{prometheusAccept, "application/openmetrics-text;version=0.0.1", "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8"} {
+		for _, encoding := range []string{"", "gzip"} {
+			req := httptest.NewRequest("GET", "/metrics", nil)
+			req.Header.Set("Accept", accept)
+			req.Header.Set("Accept-Encoding", encoding)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			body := rec.Body.Bytes()
+			if encoding == "gzip" {
+				zr, err := gzip.NewReader(rec.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if body, err = io.ReadAll(zr); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !bytes.Contains(body, []byte("commandcenter_scraper_runs_total{")) {
+				t.Fatalf("Accept %q: no business counter in the body", accept)
+			}
+			if err := strictOpenMetrics(t, body); err != nil {
+				t.Errorf("Accept %q, encoding %q: the strict OpenMetrics parser refuses the body: %v", accept, encoding, err)
+			}
+		}
+	}
+	// The parser can refuse: the same body with the text format's counter
+	// heads, or without # EOF.
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Accept", prometheusAccept)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	good := rec.Body.String()
+	for name, bad := range map[string]string{
+		"counter named with _total": strings.Replace(good, "# TYPE commandcenter_scraper_runs counter", "# TYPE commandcenter_scraper_runs_total counter", 1),
+		"no # EOF":                  strings.TrimSuffix(good, "# EOF\n"),
+	} {
+		if strictOpenMetrics(t, []byte(bad)) == nil {
+			t.Errorf("the strict parser took a body with %s", name)
+		}
+	}
+}
+
+// TestMalformedAcceptHeadersGetAConsistentAnswer: whatever the Accept
+// header, the body is in the format the Content-Type names, with Vary.
+func TestMalformedAcceptHeadersGetAConsistentAnswer(t *testing.T) {
+	_, b := fixtureBusiness(t)
+	h := Handler(prometheus.NewRegistry(), b, nil)
+	for _, accept := range []string{
+		";;;,,,", "application/openmetrics-text;version=", "application/openmetrics-text;q=abc",
+		"application/openmetrics-text;version=1.0.0;version=0.0.1", "application/openmetrics-text/x",
+		"\x00\xff", strings.Repeat("application/openmetrics-text;version=9.9.9;q=0.5,", 1200) + "text/plain",
+		"application/openmetrics-text;version=1.0.0;escaping=bogus",
+	} {
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		req.Header.Set("Accept", accept)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		mediaType, _, err := mime.ParseMediaType(rec.Header().Get("Content-Type"))
+		eof := strings.HasSuffix(rec.Body.String(), "# EOF\n")
+		if err != nil || (mediaType == "application/openmetrics-text") != eof || rec.Header().Get("Vary") != "Accept, Accept-Encoding" {
+			t.Errorf("Accept %.40q: Content-Type %q, ends with # EOF %v, Vary %q", accept, rec.Header().Get("Content-Type"), eof, rec.Header().Get("Vary"))
+		}
 	}
 }

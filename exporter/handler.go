@@ -92,7 +92,7 @@ func acceptsGzip(header string) bool {
 		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
 			continue
 		}
-		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		q := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(params), " ", ""))
 		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
 	}
 	return false

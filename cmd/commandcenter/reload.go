@@ -33,6 +33,10 @@ type reloader struct {
 	logs   *logging
 	logger *slog.Logger
 
+	// overridden are settings a flag overrides (listen, with
+	// --web.listen-address): a change in the file changes nothing.
+	overridden []string
+
 	mu      sync.Mutex
 	running *config.Config
 
@@ -91,7 +95,7 @@ func (rl *reloader) apply(ctx context.Context) (apiv1.ReloadResponse, error) {
 	out := apiv1.ReloadResponse{Started: orEmpty(done.Started), Stopped: orEmpty(done.Stopped),
 		Restarted: orEmpty(done.Restarted), RestartNeeded: []string{}}
 	for _, setting := range config.Changed(rl.running, cfg) {
-		if !slices.Contains(reloadable, setting) {
+		if !slices.Contains(reloadable, setting) && !slices.Contains(rl.overridden, setting) {
 			out.RestartNeeded = append(out.RestartNeeded, setting)
 		}
 	}
@@ -108,11 +112,8 @@ func (rl *reloader) apply(ctx context.Context) (apiv1.ReloadResponse, error) {
 	return out, nil
 }
 
-// onHangUp reloads on every SIGHUP until ctx is done.
-func (rl *reloader) onHangUp(ctx context.Context) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+// onHangUp reloads on every SIGHUP received on hup until ctx is done.
+func (rl *reloader) onHangUp(ctx context.Context, hup <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -122,6 +123,15 @@ func (rl *reloader) onHangUp(ctx context.Context) {
 			rl.reload(ctx)
 		}
 	}
+}
+
+// catchHangUps makes SIGHUP no longer stop the process (Go's default):
+// from now on each waits on the channel, for onHangUp once serving, and
+// one sent while starting or stopping is not fatal. stop undoes it.
+func catchHangUps() (hup <-chan os.Signal, stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGHUP)
+	return ch, func() { signal.Stop(ch) }
 }
 
 func orEmpty(s []string) []string {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -153,13 +154,14 @@ func TestReloadFollowsTheConfigFile(t *testing.T) {
 		t.Errorf("the log does not say why the reload was refused:\n%s", grepLines(s.Logs(), "reload"))
 	}
 
-	// Fixed again: gamma's config changed, listen needs a restart.
-	write(demoPlugins("listen: 127.0.0.1:1\n", "alpha") + "  - name: gamma\n    builtin: demo\n    interval: 1h\n    config: {tenants: 2, influencers: 5, history_days: 1}\n")
+	// Fixed again: gamma's config changed, retention needs a restart;
+	// listen changes nothing, --web.listen-address overrides it.
+	write(demoPlugins("retention: 720h\nlisten: 127.0.0.1:1\n", "alpha") + "  - name: gamma\n    builtin: demo\n    interval: 1h\n    config: {tenants: 2, influencers: 5, history_days: 1}\n")
 	code, done, apiErr := postReload(t, s, admin, "", "")
 	if code != http.StatusOK {
 		t.Fatalf("reload: %d %+v", code, apiErr)
 	}
-	want := apiv1.ReloadResponse{Started: []string{}, Stopped: []string{}, Restarted: []string{"gamma"}, RestartNeeded: []string{"listen"}}
+	want := apiv1.ReloadResponse{Started: []string{}, Stopped: []string{}, Restarted: []string{"gamma"}, RestartNeeded: []string{"retention"}}
 	if got, _ := json.Marshal(done); string(got) != string(must(json.Marshal(want))) {
 		t.Fatalf("reload answered %s, want %s", got, must(json.Marshal(want)))
 	}
@@ -226,5 +228,39 @@ func TestReloadNeedsAnOperator(t *testing.T) {
 	code, _, apiErr := postReload(t, guarded, "", "ops", "s3cret")
 	if code != http.StatusInternalServerError || !strings.Contains(apiErr.Message, "plugins[1].builtin") {
 		t.Fatalf("operator's refused reload: %d %+v", code, apiErr)
+	}
+}
+
+// A SIGHUP sent while serve starts (a config-management run or logrotate
+// right after a restart) is caught, not Go's default of exiting.
+func TestHangUpWhileStartingDoesNotKill(t *testing.T) {
+	dataDir := t.TempDir()
+	cmd := exec.Command(binary, "serve", "--data-dir", dataDir, "--web.listen-address", "127.0.0.1:0")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	// The lock file is the first thing serve makes; the store, the first
+	// metrics refresh and the listener come after.
+	servetest.Poll(t, "serve started", 10*time.Second, 100*time.Microsecond, func() bool {
+		_, err := os.Stat(filepath.Join(dataDir, "serve.lock"))
+		return err == nil
+	})
+	cmd.Process.Signal(syscall.SIGHUP)
+	select {
+	case err := <-exited:
+		t.Fatalf("serve exited on a SIGHUP sent while it started: %v", err)
+	case <-time.After(2 * time.Second):
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("serve stopped with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("serve did not stop on SIGTERM")
 	}
 }

@@ -83,6 +83,8 @@ func (c *serveCmd) loadConfig() (*config.Config, error) {
 }
 
 func (c *serveCmd) run() error {
+	hup, stopCatching := catchHangUps()
+	defer stopCatching()
 	cfg, err := c.loadConfig()
 	if err != nil {
 		return err
@@ -137,6 +139,9 @@ func (c *serveCmd) run() error {
 	host := collector.NewHost(cfg.Plugins, ingester, self)
 	running := *cfg
 	reloads := newReloader(&running, c.loadConfig, host, c.logs, logger, reg)
+	if c.listenSet {
+		reloads.overridden = []string{"listen"}
+	}
 	reports := business.NewReports(st, time.Duration(cfg.Exporter.UpcomingWindow))
 	businessMetrics := exporter.NewBusiness(reports, exporter.Options{Config: cfg.Exporter, Registerer: reg, Logger: logger})
 	apiServer := &api.Server{
@@ -200,7 +205,7 @@ func (c *serveCmd) run() error {
 	go func() { host.Wait(); close(collecting) }()
 	// SIGHUP reloads, as for every Prometheus component (so a hang-up of
 	// the terminal serve was started from no longer stops it either).
-	background(reloads.onHangUp)
+	background(func(ctx context.Context) { reloads.onHangUp(ctx, hup) })
 	serveErr := make(chan error, 1)
 	go func() {
 		limited := make([]net.Listener, len(listeners))

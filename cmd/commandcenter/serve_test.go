@@ -191,6 +191,20 @@ func TestTokensCommands(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "read,ingest,admin") {
 		t.Fatalf("bad scope accepted: %s", out)
 	}
+	// The store's checks are named by the flags that set them.
+	for _, tc := range []struct{ flag, value, want string }{
+		{"--expires", "30s", "token not created: --expires: must be at least 1m0s"},
+		{"--expires", "59s", "token not created: --expires: must be at least 1m0s"},
+		{"--description", "tab\there", "token not created: --description: must not hold control characters"},
+	} {
+		code, _, stderr := runBinary(t, "tokens", "create", "--data-dir", dir, "--tenant", "acme", tc.flag+"="+tc.value)
+		if code != 1 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%s %q: exit %d, %s", tc.flag, tc.value, code, stderr)
+		}
+	}
+	if list, _ := run("tokens", "list", "--data-dir", dir); strings.Contains(list, "acme") {
+		t.Fatalf("a refused token was stored:\n%s", list)
+	}
 }
 
 func TestPluginRefusesToRunByHand(t *testing.T) {

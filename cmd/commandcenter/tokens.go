@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
 
 	"github.com/commandcenter/commandcenter/collector/store"
+	"github.com/commandcenter/commandcenter/plugins/sdk"
 )
 
 type tokensCmd struct {
@@ -41,6 +44,15 @@ func registerTokens(app *kingpin.Application) *tokensCmd {
 func (c *tokensCmd) create() error {
 	return c.config.withStore(true, func(ctx context.Context, st *store.Store) error {
 		tok, secret, err := st.CreateToken(ctx, c.tenant, c.scope, c.description, c.expires)
+		var invalid *sdk.ValidationError
+		if errors.As(err, &invalid) {
+			// Named by the flags that set them, not as a batch's problems.
+			var problems []string
+			for _, p := range invalid.Problems {
+				problems = append(problems, "--"+p.Path+": "+p.Message)
+			}
+			return errors.New("token not created: " + strings.Join(problems, "; "))
+		}
 		if err != nil {
 			return err
 		}

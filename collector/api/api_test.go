@@ -163,7 +163,16 @@ func (e *env) eventCount() int {
 func TestAuthentication(t *testing.T) {
 	e := newEnv(t)
 	expired := func() string {
-		_, s, _ := e.store.CreateToken(ctx, "acme", store.ScopeAdmin, "", time.Nanosecond)
+		// Made an hour before the server's clock, for a minute.
+		earlier, err := store.Open(e.store.Path(), store.Options{Now: func() time.Time { return storetest.Now.Add(-time.Hour) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer earlier.Close()
+		_, s, err := earlier.CreateToken(ctx, "acme", store.ScopeAdmin, "", store.MinTokenLifetime)
+		if err != nil {
+			t.Fatal(err)
+		}
 		return s
 	}()
 	cases := []struct {

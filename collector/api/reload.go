@@ -13,11 +13,11 @@ import (
 const reloadTimeout = 2 * time.Minute
 
 // postReload re-reads the configuration. An operator may: whoever passed
-// the listener's own authentication (the web config's basic auth, or a
-// verified client certificate), or else the holder of an admin token.
-// Only an operator is told why a config was refused: the reason may quote
-// what the config says of other tenants; an admin token's holder is
-// pointed at the server's log.
+// the listener's own password (the web config's basic_auth_users), or else
+// the holder of an admin token. A client certificate alone is not enough:
+// tenants' API clients use them too. Only an operator is told why a config
+// was refused: the reason may quote what the config says of other
+// tenants; an admin token's holder is pointed at the server's log.
 func (s *Server) postReload(w http.ResponseWriter, r *http.Request) {
 	if s.Reload == nil {
 		writeError(w, http.StatusNotImplemented, apiv1.CodeInternal, "this server does not reload", nil)
@@ -34,9 +34,11 @@ func (s *Server) postReload(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) reload(w http.ResponseWriter, r *http.Request, operator bool) {
-	// A client that hangs up does not leave a reload half done.
+	// A client that hangs up does not leave a reload half done, and one
+	// that waits gets its answer however long the plugins take to start.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), reloadTimeout)
 	defer cancel()
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(reloadTimeout + writeTimeout))
 	done, err := s.Reload(ctx)
 	if err != nil {
 		message := "the new configuration was refused and the running one kept; the reason is in the server's log (commandcenter check-config FILE shows it too)"
@@ -49,14 +51,10 @@ func (s *Server) reload(w http.ResponseWriter, r *http.Request, operator bool) {
 	writeJSON(w, http.StatusOK, done)
 }
 
-// operator reports whether the listener itself authenticated r: a client
-// certificate it verified, or a password it asked for. The web config is
-// read again for the password, as exporter-toolkit reads it for each
+// operator reports whether the listener itself asked r for a password.
+// The web config is read again, as exporter-toolkit reads it for each
 // request: a password sent when none is asked any more proves nothing.
 func (s *Server) operator(r *http.Request) bool {
-	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
-		return true
-	}
 	_, _, basic := r.BasicAuth()
 	return basic && s.ListenerAuth != nil && s.ListenerAuth()
 }

@@ -51,6 +51,9 @@ func (s *Server) postToken(w http.ResponseWriter, r *http.Request, tok store.Tok
 	}
 	problems := store.TokenProblems(tok.Tenant, req.Scope, req.Description)
 	ttl, p := parseExpiresIn(req.ExpiresIn)
+	if p == nil {
+		p = outlives(tok, ttl, s.now())
+	}
 	if p != nil {
 		problems = append(problems, *p)
 	}
@@ -87,13 +90,22 @@ func parseExpiresIn(v string) (time.Duration, *sdk.Problem) {
 		return 0, nil
 	}
 	d, err := time.ParseDuration(v)
-	switch {
-	case err != nil:
+	if err != nil {
 		return 0, &sdk.Problem{Path: "expires_in", Message: fmt.Sprintf("must be a duration like 720h (0 never expires), got %q", v)}
-	case d < 0:
-		return 0, &sdk.Problem{Path: "expires_in", Message: fmt.Sprintf("must not be negative (0 never expires), got %q", v)}
 	}
-	return d, nil
+	return d, store.CheckTokenLifetime("expires_in", d)
+}
+
+// outlives says why a token that creates one may not give it lifetime ttl:
+// a token that expires cannot make one that outlives it (a day's admin
+// token would otherwise mint a lasting one).
+func outlives(creator store.Token, ttl time.Duration, now time.Time) *sdk.Problem {
+	if creator.ExpiresAt == nil || (ttl > 0 && !now.Add(ttl).After(*creator.ExpiresAt)) {
+		return nil
+	}
+	left := creator.ExpiresAt.Sub(now).Truncate(time.Second)
+	return &sdk.Problem{Path: "expires_in", Message: fmt.Sprintf("must not outlive the token that creates it, which expires at %s: at most %s",
+		creator.ExpiresAt.Format(time.RFC3339), left)}
 }
 
 // deleteToken revokes a token of the token's tenant, which may be the

@@ -364,3 +364,111 @@ func TestTokensPerTenantAreCappedOverTheAPI(t *testing.T) {
 		t.Fatalf("globex: %v", err)
 	}
 }
+
+// TestTokenLifetimesAreChecked: a lifetime under a minute would hand out
+// a secret refused at once, so it is refused; an accepted one answers the
+// expiry as stored (milliseconds).
+func TestTokenLifetimesAreChecked(t *testing.T) {
+	e := newEnv(t)
+	for _, ttl := range []string{"1ns", "999us", "59s"} {
+		code, body := e.raw("POST", apiv1.PathTokens, e.tokens["acme/admin"], `{"scope":"read","expires_in":"`+ttl+`"}`)
+		if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), "expires_in") {
+			t.Errorf("expires_in %s: %d %s", ttl, code, body)
+		}
+	}
+	code, body := e.raw("POST", apiv1.PathTokens, e.tokens["acme/admin"], `{"scope":"read","expires_in":"1h0.0005s"}`)
+	var created apiv1.CreateTokenResponse
+	if err := json.Unmarshal(body, &created); err != nil || code != http.StatusCreated {
+		t.Fatalf("%d %s", code, body)
+	}
+	stored := e.tenantTokenIDs("acme")[created.Token.ID]
+	if stored.ExpiresAt == nil || !stored.ExpiresAt.Equal(*created.Token.ExpiresAt) {
+		t.Errorf("answered expires_at %v, stored %v", created.Token.ExpiresAt, stored.ExpiresAt)
+	}
+	if code, _ := e.raw("GET", apiv1.PathWhoAmI, created.Secret, ""); code != http.StatusOK {
+		t.Errorf("the new token is refused: %d", code)
+	}
+}
+
+// TestAnExpiringTokenCannotMintALongerOne: an admin token given for a
+// day cannot create a token that outlives it, never-expiring ones
+// included; a shorter one it may.
+func TestAnExpiringTokenCannotMintALongerOne(t *testing.T) {
+	e := newEnv(t)
+	_, dayLong, err := e.store.CreateToken(ctx, "acme", store.ScopeAdmin, "contractor, one day", 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{`{"scope":"admin"}`, `{"scope":"read","expires_in":"25h"}`} {
+		before := len(e.tenantTokenIDs("acme"))
+		code, answer := e.raw("POST", apiv1.PathTokens, dayLong, body)
+		if code != http.StatusUnprocessableEntity || !strings.Contains(string(answer), "must not outlive the token that creates it") {
+			t.Errorf("%s: %d %s", body, code, answer)
+		}
+		if after := len(e.tenantTokenIDs("acme")); after != before {
+			t.Errorf("%s: tokens %d → %d", body, before, after)
+		}
+	}
+	if code, answer := e.raw("POST", apiv1.PathTokens, dayLong, `{"scope":"read","expires_in":"23h"}`); code != http.StatusCreated {
+		t.Errorf("a shorter token: %d %s", code, answer)
+	}
+}
+
+// TestTokenBodiesFromAHostileClient: hostile bodies are refused (4xx) and store
+// nothing; the largest Go duration is a valid lifetime.
+func TestTokenBodiesFromAHostileClient(t *testing.T) {
+	e := newEnv(t)
+	deep := strings.Repeat(`{"a":`, 40) + "1" + strings.Repeat("}", 40)
+	for _, tc := range []struct{ body string }{
+		{"{\"scope\":\"read\",\"description\":\"\xff\"}"},
+		{`{"scope":"read","Scope":"admin"}`},
+		{`{"scope":"read","scope":"admin"}`},
+		{`{"scope":"read","ſcope":"admin"}`},
+		{`{"scope":"read","description":"\ud800"}`},
+		{`{"scope":"read","expires_in":1e999}`},
+		{`{"scope":"read","expires_in":"2562048h"}`},
+		{`{"scope":"read","expires_in":"-1ns"}`},
+		{`{"scope":"read","expires_in":"1e3h"}`},
+		{`{"scope":"read","tenant":"globex"}`},
+		{`{"scope":"read","tenant":"ACME"}`},
+		{`{"scope":"read","extra":` + deep + `}`},
+		{`{"scope":"admin\u0000"}`},
+		{`{"scope":"read"} {"scope":"admin"}`},
+		{`[{"scope":"admin"}]`},
+		{`null`},
+		{`{"scope":"read","description":"` + strings.Repeat("é", 101) + `"}`},
+	} {
+		before := len(e.tenantTokenIDs("acme")) + len(e.tenantTokenIDs("globex"))
+		code, body := e.raw("POST", apiv1.PathTokens, e.tokens["acme/admin"], tc.body)
+		after := len(e.tenantTokenIDs("acme")) + len(e.tenantTokenIDs("globex"))
+		if code < 400 || code >= 500 || after != before {
+			t.Errorf("%.60q: %d %s (tokens %d → %d)", tc.body, code, body, before, after)
+		}
+	}
+	code, body := e.raw("POST", apiv1.PathTokens, e.tokens["acme/admin"], `{"scope":"read","expires_in":"9223372036854775807ns"}`)
+	if code != http.StatusCreated {
+		t.Errorf("max duration: %d %s", code, body)
+	}
+	for _, scope := range []string{"read", "ingest"} {
+		if code, _ := e.raw("POST", apiv1.PathTokens, e.tokens["acme/"+scope], `{"scope":"admin"}`); code != http.StatusForbidden {
+			t.Errorf("a %s token creating an admin token: %d", scope, code)
+		}
+		if code, _ := e.raw("GET", apiv1.PathTokens, e.tokens["acme/"+scope], ""); code != http.StatusForbidden {
+			t.Errorf("a %s token listing tokens: %d", scope, code)
+		}
+	}
+	// Another tenant's id and an unknown id answer byte for byte alike
+	// but for the id.
+	var globexID string
+	for id := range e.tenantTokenIDs("globex") {
+		globexID = id
+	}
+	c1, b1 := e.raw("DELETE", apiv1.PathTokens+"/"+globexID, e.tokens["acme/admin"], "")
+	c2, b2 := e.raw("DELETE", apiv1.PathTokens+"/zzzzzzzz", e.tokens["acme/admin"], "")
+	if c1 != c2 || strings.ReplaceAll(string(b1), globexID, "ID") != strings.ReplaceAll(string(b2), "zzzzzzzz", "ID") {
+		t.Errorf("other tenant's id: %d %s; unknown: %d %s", c1, b1, c2, b2)
+	}
+	if len(e.tenantTokenIDs("globex")) != 3 {
+		t.Error("acme's admin revoked a globex token")
+	}
+}

@@ -213,7 +213,8 @@ func TestWriteWhileAnotherProcessHoldsTheLock(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
-	s := openTest(t, Options{})
+	now := time.Now()
+	s := openTest(t, Options{Now: func() time.Time { return now }})
 	ctx := context.Background()
 	tok, secret, err := s.CreateToken(ctx, "acme", ScopeRead, "grafana", 0)
 	if err != nil {
@@ -235,7 +236,11 @@ func TestTokens(t *testing.T) {
 			t.Fatalf("%q: want ErrTokenUnknown, got %v", bad, err)
 		}
 	}
-	_, expired, _ := s.CreateToken(ctx, "acme", ScopeAdmin, "", time.Nanosecond)
+	_, expired, err := s.CreateToken(ctx, "acme", ScopeAdmin, "", MinTokenLifetime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(MinTokenLifetime)
 	if _, err := s.Authenticate(ctx, expired); !errors.Is(err, ErrTokenExpired) {
 		t.Fatalf("want ErrTokenExpired, got %v", err)
 	}

@@ -99,13 +99,26 @@ func checkDescription(d string) *sdk.Problem {
 	return nil
 }
 
+// MinTokenLifetime is the shortest lifetime a token may be given: a
+// shorter one would mostly hand out a secret that is already refused.
+const MinTokenLifetime = time.Minute
+
+// CheckTokenLifetime checks a token's lifetime given at path: 0 (never
+// expires) or at least MinTokenLifetime.
+func CheckTokenLifetime(path string, ttl time.Duration) *sdk.Problem {
+	if ttl < 0 || (ttl > 0 && ttl < MinTokenLifetime) {
+		return &sdk.Problem{Path: path, Message: fmt.Sprintf("must be at least %s (0 never expires), got %s", MinTokenLifetime, ttl)}
+	}
+	return nil
+}
+
 // CreateToken stores a new token and returns it with its secret, which is
 // shown once and cannot be recovered. ttl 0 means it never expires. A
 // tenant holds at most MaxTokensPerTenant tokens (ErrTooManyTokens).
 func (s *Store) CreateToken(ctx context.Context, tenant, scope, description string, ttl time.Duration) (Token, string, error) {
 	problems := TokenProblems(tenant, scope, description)
-	if ttl < 0 {
-		problems = append(problems, sdk.Problem{Path: "expires", Message: fmt.Sprintf("must not be negative (0 never expires), got %s", ttl)})
+	if p := CheckTokenLifetime("expires", ttl); p != nil {
+		problems = append(problems, *p)
 	}
 	if len(problems) > 0 {
 		return Token{}, "", &sdk.ValidationError{Problems: problems}
@@ -126,7 +139,7 @@ func (s *Store) CreateToken(ctx context.Context, tenant, scope, description stri
 	t := Token{ID: id, Tenant: tenant, Scope: scope, Description: description, CreatedAt: now}
 	var expires any
 	if ttl > 0 {
-		e := now.Add(ttl)
+		e := now.Add(ttl).Truncate(time.Millisecond) // as stored
 		t.ExpiresAt, expires = &e, e.UnixMilli()
 	}
 	hash := sha256.Sum256([]byte(secret))
