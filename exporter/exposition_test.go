@@ -301,13 +301,16 @@ func checkFormat(t *testing.T, body string, openMetrics bool) {
 func strictOpenMetrics(t *testing.T, body []byte) error {
 	t.Helper()
 	const parse = "import sys\nfrom prometheus_client.openmetrics.parser import text_string_to_metric_families\nfor _ in text_string_to_metric_families(sys.stdin.read()): pass\n"
-	if exec.Command("python3", "-c", "import prometheus_client.openmetrics.parser").Run() != nil {
+	// Debian's interpreter, the one its package installs the client for
+	// (another python3 may come first in PATH).
+	const python = "/usr/bin/python3"
+	if exec.Command(python, "-c", "import prometheus_client.openmetrics.parser").Run() != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("the Python Prometheus client is not installed (make test installs Debian's python3-prometheus-client)")
 		}
 		t.Skip("python3-prometheus-client not installed; run make test")
 	}
-	cmd := exec.Command("python3", "-c", parse)
+	cmd := exec.Command(python, "-c", parse)
 	cmd.Stdin = bytes.NewReader(body)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
