@@ -170,7 +170,7 @@ func timeCollects(b *testing.B, cfg config.Plugin, check func(context.Context, *
 		}
 		b.StartTimer()
 		start := time.Now()
-		if err := r.collect(ctx); err != nil {
+		if err := r.collect(ctx, r.beginRun()); err != nil {
 			b.Fatal(err)
 		}
 		total += time.Since(start)

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -42,6 +44,7 @@ type Host struct {
 	// ctx is Start's: every runner's context derives from it.
 	ctx     context.Context
 	running sync.WaitGroup
+	runFeed runFeed
 }
 
 // NewHost prepares (but does not start) a runner per plugin. executable is
@@ -62,6 +65,11 @@ func (h *Host) initSeries(name string) {
 	h.metrics.PluginUp.WithLabelValues(name).Set(0)
 	h.metrics.PluginRestarts.WithLabelValues(name)
 	h.metrics.CollectErrors.WithLabelValues(name)
+	for _, trigger := range []string{apiv1.TriggerSchedule, apiv1.TriggerManual} {
+		for _, result := range []string{"success", "failure"} {
+			h.metrics.CollectRuns.WithLabelValues(name, trigger, result)
+		}
+	}
 }
 
 // dropSeries forgets a removed plugin's own series. What it ingested
@@ -72,10 +80,11 @@ func (h *Host) dropSeries(name string) {
 	h.metrics.CollectErrors.DeleteLabelValues(name)
 	h.metrics.PluginLastSuccess.DeleteLabelValues(name)
 	h.metrics.CollectDuration.DeleteLabelValues(name)
+	h.metrics.CollectRuns.DeletePartialMatch(prometheus.Labels{"plugin": name})
 }
 
 func (h *Host) newRunner(p config.Plugin) *runner {
-	r := &runner{host: h, cfg: p, logger: h.logger.With("plugin", p.Name)}
+	r := &runner{host: h, cfg: p, logger: h.logger.With("plugin", p.Name), wake: make(chan struct{}, 1), manualRuns: newManualLimiter()}
 	r.status.Name = p.Name
 	r.status.Builtin = p.Builtin
 	r.status.Path = p.Path
@@ -226,8 +235,9 @@ func (h *Host) Reload(ctx context.Context, plugins []config.Plugin) (Reloaded, e
 	return done, nil
 }
 
-// Plugins reports every plugin's state.
-func (h *Host) Plugins() []apiv1.PluginStatus {
+// Plugins reports every plugin's state, its last run as tenant may see
+// it.
+func (h *Host) Plugins(tenant string) []apiv1.PluginStatus {
 	h.mu.Lock()
 	runners := h.runners
 	h.mu.Unlock()
@@ -235,6 +245,10 @@ func (h *Host) Plugins() []apiv1.PluginStatus {
 	for i, r := range runners {
 		r.mu.Lock()
 		out[i] = r.status
+		if r.lastRun != nil {
+			last := r.lastRun.view(tenant)
+			out[i].LastRun = &last
+		}
 		r.mu.Unlock()
 	}
 	return out
@@ -253,8 +267,20 @@ type runner struct {
 	retire context.CancelFunc
 	done   chan struct{}
 
+	// wake is signalled when a manual run is queued.
+	wake chan struct{}
+	// manualRuns limits how often a manual run may be asked for.
+	manualRuns *rate.Limiter
+
+	// mu guards status and the runs.
 	mu     sync.Mutex
 	status apiv1.PluginStatus
+	// current is the run queued or under way; nil between runs.
+	current *run
+	// recent are the last keptRuns runs ended, the newest last; lastRun
+	// is the newest.
+	recent  []*run
+	lastRun *run
 }
 
 // Errors that decide what happens after a failed Collect.
@@ -270,6 +296,8 @@ func (r *runner) update(f func(*apiv1.PluginStatus)) {
 
 func (r *runner) run(ctx context.Context) {
 	defer r.stop()
+	// The run under way or queued when the runner stops ends with it.
+	defer r.endRun(errStopped)
 	failures := 0
 	for {
 		if r.plugin == nil || r.plugin.Exited() {
@@ -283,16 +311,21 @@ func (r *runner) run(ctx context.Context) {
 				}
 				failures++
 				r.failed(err)
-				if !sleep(ctx, r.backoff(failures)) {
+				// A manual run waiting for the plugin fails with it.
+				r.endRun(fmt.Errorf("the plugin did not start: %w", err))
+				if !r.sleep(ctx, r.backoff(failures)) {
 					return
 				}
 				continue
 			}
 		}
-		err := r.collect(ctx)
-		switch {
-		case ctx.Err() != nil:
+		rn := r.beginRun()
+		err := r.collect(ctx, rn)
+		if ctx.Err() != nil {
 			return
+		}
+		r.endRun(err)
+		switch {
 		case err == nil:
 			failures = 0
 		default:
@@ -305,7 +338,7 @@ func (r *runner) run(ctx context.Context) {
 			if errors.Is(err, errHung) || r.plugin.Exited() || brokenPlugin(err) {
 				r.stop()
 				r.restarted(err.Error())
-				if !sleep(ctx, r.backoff(failures)) {
+				if !r.sleep(ctx, r.backoff(failures)) {
 					return
 				}
 				continue
@@ -326,14 +359,17 @@ func (r *runner) run(ctx context.Context) {
 			r.failed(errExited)
 			r.stop()
 			r.restarted(errExited.Error())
-			if !sleep(ctx, r.backoff(failures)) {
+			if !r.sleep(ctx, r.backoff(failures)) {
 				return
 			}
 		}
 	}
 }
 
-var errExited = errors.New("plugin process exited between collects")
+var (
+	errExited  = errors.New("plugin process exited between collects")
+	errStopped = errors.New("the plugin was stopped (serve shutting down, or a reload)")
+)
 
 // exitPoll is how often an idle plugin's process is checked.
 const exitPoll = 200 * time.Millisecond
@@ -346,7 +382,8 @@ const (
 	waitPluginExited
 )
 
-// waitWatching sleeps d, or less if ctx ends or the plugin process exits.
+// waitWatching sleeps d, or less if ctx ends, the plugin process exits or
+// a manual run is asked for.
 func (r *runner) waitWatching(ctx context.Context, d time.Duration) waitResult {
 	deadline := time.NewTimer(d)
 	defer deadline.Stop()
@@ -357,6 +394,8 @@ func (r *runner) waitWatching(ctx context.Context, d time.Duration) waitResult {
 		case <-ctx.Done():
 			return waitCanceled
 		case <-deadline.C:
+			return waitDone
+		case <-r.wake:
 			return waitDone
 		case <-poll.C:
 			if r.plugin.Exited() {
@@ -381,15 +420,18 @@ func jitter(d time.Duration) time.Duration {
 	return d + time.Duration((rand.Float64()*0.2-0.1)*float64(d))
 }
 
-func sleep(ctx context.Context, d time.Duration) bool {
+// sleep waits d, or less if a manual run is asked for; false if ctx
+// ended.
+func (r *runner) sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return false
 	case <-t.C:
-		return true
+	case <-r.wake:
 	}
+	return true
 }
 
 func (r *runner) failed(err error) {
@@ -444,9 +486,9 @@ func (r *runner) start(ctx context.Context) error {
 	return nil
 }
 
-// collect runs one Collect from the stored cursor, storing each batch as it
-// arrives. It gives up after the configured timeout.
-func (r *runner) collect(ctx context.Context) error {
+// collect runs one Collect from the stored cursor for rn, storing each
+// batch as it arrives. It gives up after the configured timeout.
+func (r *runner) collect(ctx context.Context, rn *run) error {
 	started := time.Now()
 	cursor, err := r.host.ingester.Cursor(ctx, r.cfg.Name)
 	if err != nil {
@@ -467,6 +509,7 @@ func (r *runner) collect(ctx context.Context) error {
 		}
 		batches++
 		items += c.batch.Len()
+		r.stored(rn, c.items)
 		if c.batch.Cursor != "" {
 			cursor = c.batch.Cursor
 		}
@@ -490,16 +533,21 @@ func (r *runner) collect(ctx context.Context) error {
 	return nil
 }
 
-// checked is a batch a plugin sent, with what validating it answered.
+// checked is a batch a plugin sent, with what validating it answered and
+// its items per tenant.
 type checked struct {
 	batch *sdk.Batch
 	valid sdk.Validated // the zero Validated when err is set
 	err   error
+	items map[string]int
 }
 
 func validate(b sdk.Batch) checked {
 	v, err := sdk.ValidateBatch(&b)
-	return checked{batch: &b, valid: v, err: err}
+	if err != nil {
+		return checked{batch: &b, err: err}
+	}
+	return checked{batch: &b, valid: v, items: itemsByTenant(&b)}
 }
 
 // brokenPlugin reports errors that mean the plugin process cannot be

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/commandcenter/commandcenter/cmd/commandcenter/servetest"
+	"github.com/commandcenter/commandcenter/collector/api/apiv1"
 	"github.com/commandcenter/commandcenter/collector/config"
 	"github.com/commandcenter/commandcenter/collector/store"
 )
@@ -108,7 +110,7 @@ func (h *harness) eventually(what string, timeout time.Duration, cond func() boo
 	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
-			h.t.Fatalf("timed out after %s waiting for %s; plugins: %+v", timeout, what, h.host.Plugins())
+			h.t.Fatalf("timed out after %s waiting for %s; plugins: %+v", timeout, what, h.host.Plugins(""))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -160,7 +162,7 @@ func TestCollectsEverythingAndKeepsCollecting(t *testing.T) {
 func TestKilledPluginResumesWithoutLossOrDuplicates(t *testing.T) {
 	h := startHost(t, testSource("victim", map[string]any{"events": 3000, "batch": 50, "delay_ms": 15}))
 	h.eventually("some batches stored", 10*time.Second, func() bool { c := h.cursor("victim"); return c != "" && c != "50" })
-	pid := h.host.Plugins()[0].PID
+	pid := h.host.Plugins("")[0].PID
 	if pid == 0 {
 		t.Fatal("no pid for the running plugin")
 	}
@@ -177,7 +179,7 @@ func TestKilledPluginResumesWithoutLossOrDuplicates(t *testing.T) {
 	if r := testutil.ToFloat64(h.metrics.PluginRestarts.WithLabelValues("victim")); r < 1 {
 		t.Fatalf("restarts_total = %v, want >= 1", r)
 	}
-	if st := h.host.Plugins()[0]; st.PID == pid || st.Restarts < 1 {
+	if st := h.host.Plugins("")[0]; st.PID == pid || st.Restarts < 1 {
 		t.Fatalf("status after restart: %+v", st)
 	}
 }
@@ -219,7 +221,7 @@ func TestGarbageIsRejectedAndNothingStored(t *testing.T) {
 		t.Fatalf("%d garbage events stored", n)
 	}
 	h.eventually("the other plugin unaffected", 10*time.Second, func() bool { return h.cursor("fine") == "10" })
-	if st := h.host.Plugins()[0]; !strings.Contains(st.LastError, `unknown kind "garbage!"`) {
+	if st := h.host.Plugins("")[0]; !strings.Contains(st.LastError, `unknown kind "garbage!"`) {
 		t.Fatalf("last_error = %q", st.LastError)
 	}
 	if n := testutil.ToFloat64(h.metrics.CollectErrors.WithLabelValues("junk")); n < 2 {
@@ -243,9 +245,9 @@ func TestChecksumPin(t *testing.T) {
 	h := startHost(t, good, bad)
 	h.eventually("pinned plugin runs", 10*time.Second, func() bool { return h.cursor("pinned") == "5" })
 	h.eventually("tampered plugin refused", 10*time.Second, func() bool {
-		return strings.Contains(h.host.Plugins()[1].LastError, "checksum")
+		return strings.Contains(h.host.Plugins("")[1].LastError, "checksum")
 	})
-	if h.host.Plugins()[1].Up || h.cursor("tampered") != "" {
+	if h.host.Plugins("")[1].Up || h.cursor("tampered") != "" {
 		t.Fatal("a plugin with the wrong checksum ran")
 	}
 }
@@ -253,10 +255,10 @@ func TestChecksumPin(t *testing.T) {
 func TestShutdownStopsEveryChild(t *testing.T) {
 	h := startHost(t, testSource("a", map[string]any{"events": 100000, "batch": 10, "delay_ms": 50}), testSource("b", map[string]any{"events": 100000, "batch": 10, "delay_ms": 50}))
 	h.eventually("both running", 10*time.Second, func() bool {
-		ps := h.host.Plugins()
+		ps := h.host.Plugins("")
 		return ps[0].PID != 0 && ps[1].PID != 0 && h.cursor("a") != "" && h.cursor("b") != ""
 	})
-	pids := []int{h.host.Plugins()[0].PID, h.host.Plugins()[1].PID}
+	pids := []int{h.host.Plugins("")[0].PID, h.host.Plugins("")[1].PID}
 	h.stop()
 	for _, pid := range pids {
 		// Signal 0 probes for the process; reaped children are gone.
@@ -275,7 +277,7 @@ func TestShutdownStopsEveryChild(t *testing.T) {
 func TestUnhealthySourceIsReported(t *testing.T) {
 	h := startHost(t, testSource("sick", map[string]any{"events": 1, "unhealthy": "API answered 401: token rejected"}))
 	h.eventually("health reported", 10*time.Second, func() bool {
-		st := h.host.Plugins()[0]
+		st := h.host.Plugins("")[0]
 		return st.Healthy != nil && !*st.Healthy && strings.Contains(st.HealthMessage, "401")
 	})
 }
@@ -292,7 +294,7 @@ func TestBadPluginConfigNamesTheField(t *testing.T) {
 	} {
 		h := startHost(t, testSource("misconfigured", map[string]any{"events": tc.events}))
 		h.eventually("configure error", 10*time.Second, func() bool {
-			return strings.Contains(h.host.Plugins()[0].LastError, tc.want)
+			return strings.Contains(h.host.Plugins("")[0].LastError, tc.want)
 		})
 	}
 }
@@ -314,18 +316,18 @@ func TestPluginDyingBetweenCollectsIsNoticedAtOnce(t *testing.T) {
 	p.Interval = model.Duration(time.Hour)
 	h := startHost(t, p)
 	h.eventually("first collect", 10*time.Second, func() bool { return h.cursor("idle") == "5" })
-	pid := h.host.Plugins()[0].PID
+	pid := h.host.Plugins("")[0].PID
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	h.eventually("the death noticed", 3*time.Second, func() bool {
 		return testutil.ToFloat64(h.metrics.PluginRestarts.WithLabelValues("idle")) >= 1
 	})
-	if st := h.host.Plugins()[0]; st.PID == pid && st.Up {
+	if st := h.host.Plugins("")[0]; st.PID == pid && st.Up {
 		t.Fatalf("status still shows the dead process as up: %+v", st)
 	}
 	h.eventually("restarted with a new process", 10*time.Second, func() bool {
-		st := h.host.Plugins()[0]
+		st := h.host.Plugins("")[0]
 		return st.Up && st.PID != 0 && st.PID != pid
 	})
 }
@@ -344,14 +346,14 @@ func TestBadBatchAfterGoodOnesStopsTheStreamThere(t *testing.T) {
 	if n := h.events("mixed"); n != 20 {
 		t.Fatalf("%d events stored, want the 20 of the good batches", n)
 	}
-	if st := h.host.Plugins()[0]; !strings.Contains(st.LastError, `events[0].kind: unknown kind "garbage!"`) {
+	if st := h.host.Plugins("")[0]; !strings.Contains(st.LastError, `events[0].kind: unknown kind "garbage!"`) {
 		t.Fatalf("last_error = %q", st.LastError)
 	}
 }
 
 func pids(h *harness) map[string]int {
 	out := map[string]int{}
-	for _, p := range h.host.Plugins() {
+	for _, p := range h.host.Plugins("") {
 		out[p.Name] = p.PID
 	}
 	return out
@@ -539,4 +541,204 @@ func TestWaitOutlastsAReloadUnderWay(t *testing.T) {
 		t.Errorf("Host.Wait returned while the plugin process %v the reload was starting runs on", alive)
 	}
 	t.Logf("reload answered %v", <-reloaded)
+}
+
+// waitRun polls a run until it ends.
+func (h *harness) waitRun(plugin, id, tenant string) apiv1.CollectRun {
+	h.t.Helper()
+	var got apiv1.CollectRun
+	h.eventually("run "+id+" ends", 20*time.Second, func() bool {
+		var err error
+		if got, err = h.host.CollectRun(plugin, id, tenant); err != nil {
+			h.t.Fatal(err)
+		}
+		return got.Done()
+	})
+	return got
+}
+
+// Collect-now asked while a Collect runs joins it, twice at once makes one
+// run, and each tenant sees only its own counts.
+func TestCollectNowJoinsTheRunUnderWay(t *testing.T) {
+	p := testSource("slow", map[string]any{"events": 40, "batch": 10, "delay_ms": 50})
+	p.Interval = model.Duration(time.Hour)
+	h := startHost(t, p)
+	h.eventually("the first scheduled run under way", 5*time.Second, func() bool { return h.cursor("slow") != "" })
+	ask := func() []apiv1.CollectRun {
+		out := make([]apiv1.CollectRun, 2)
+		var wg sync.WaitGroup
+		for i := range out {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var err error
+				if out[i], err = h.host.CollectNow("slow", "acme"); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		return out
+	}
+	joined := ask()
+	if joined[0].ID != joined[1].ID || joined[0].Trigger != apiv1.TriggerSchedule {
+		t.Fatalf("asked during the scheduled run: %+v", joined)
+	}
+	done := h.waitRun("slow", joined[0].ID, "acme")
+	if done.State != apiv1.RunSucceeded || done.Items != 40 || done.Batches != 4 {
+		t.Fatalf("the scheduled run as acme sees it: %+v", done)
+	}
+	if other, _ := h.host.CollectRun("slow", joined[0].ID, "globex"); other.Items != 0 || other.Batches != 0 {
+		t.Fatalf("globex sees acme's counts: %+v", other)
+	}
+
+	// Idle now (the next tick is an hour away): two at once make one
+	// manual run, which runs at once.
+	manual := ask()
+	if manual[0].ID != manual[1].ID || manual[0].Trigger != apiv1.TriggerManual || manual[0].ID == joined[0].ID {
+		t.Fatalf("asked while idle: %+v", manual)
+	}
+	if got := h.waitRun("slow", manual[0].ID, "acme"); got.State != apiv1.RunSucceeded || got.StartedAt.Sub(got.QueuedAt) > time.Second {
+		t.Fatalf("the manual run: %+v", got)
+	}
+	if n := testutil.ToFloat64(h.metrics.CollectRuns.WithLabelValues("slow", apiv1.TriggerManual, "success")); n != 1 {
+		t.Fatalf("manual successful runs counted %v, want 1", n)
+	}
+	if last := h.host.Plugins("acme")[0].LastRun; last == nil || last.ID != manual[0].ID {
+		t.Fatalf("the plugin's last run %+v", last)
+	}
+	if _, err := h.host.CollectNow("nosuch", "acme"); !errors.Is(err, ErrUnknownPlugin) {
+		t.Fatalf("an unknown plugin: %v", err)
+	}
+}
+
+// Runs never overlap: a scheduled tick that falls during a manual run
+// waits for it.
+func TestScheduledTickWaitsForTheManualRun(t *testing.T) {
+	p := testSource("busy", map[string]any{"events": 100000, "batch": 50, "delay_ms": 5})
+	p.Interval = model.Duration(10 * time.Millisecond)
+	p.Timeout = model.Duration(300 * time.Millisecond) // each run ends by timing out
+	h := startHost(t, p)
+	h.eventually("a first run ended", 5*time.Second, func() bool { return h.host.Plugins("acme")[0].LastRun != nil })
+	run, err := h.host.CollectNow("busy", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.waitRun("busy", run.ID, "acme")
+	h.eventually("two more runs after it", 10*time.Second, func() bool {
+		r := h.host.runner("busy")
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.recent) >= 3 && r.recent[len(r.recent)-3].id != run.ID
+	})
+	r := h.host.runner("busy")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := 1; i < len(r.recent); i++ {
+		if prev, next := r.recent[i-1], r.recent[i]; next.startedAt.Before(prev.finishedAt) {
+			t.Fatalf("run %s (%s) started at %s, before run %s (%s) ended at %s",
+				next.id, next.trigger, next.startedAt, prev.id, prev.trigger, prev.finishedAt)
+		}
+	}
+}
+
+// A manual run that fails says why and is counted; it honours the
+// plugin's timeout.
+func TestFailedManualRunIsReportedAndCounted(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		config map[string]any
+		want   string
+	}{
+		{"a refused batch", map[string]any{"events": 30, "batch": 10, "garbage": true}, `unknown kind "garbage!"`},
+		{"a hang", map[string]any{"events": 30, "batch": 10, "hang_after": 1}, "collect timed out"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := testSource("bad", tc.config)
+			p.Interval, p.Timeout = model.Duration(time.Hour), model.Duration(300*time.Millisecond)
+			p.BackoffInitial, p.BackoffMax = model.Duration(time.Hour), model.Duration(time.Hour)
+			h := startHost(t, p)
+			h.eventually("the scheduled run failed", 10*time.Second, func() bool {
+				last := h.host.Plugins("acme")[0].LastRun
+				return last != nil && last.State == apiv1.RunFailed
+			})
+			run, err := h.host.CollectNow("bad", "acme")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := h.waitRun("bad", run.ID, "acme")
+			if got.State != apiv1.RunFailed || !strings.Contains(got.Error, tc.want) {
+				t.Fatalf("the manual run: %+v", got)
+			}
+			if n := testutil.ToFloat64(h.metrics.CollectRuns.WithLabelValues("bad", apiv1.TriggerManual, "failure")); n != 1 {
+				t.Fatalf("failed manual runs counted %v, want 1", n)
+			}
+		})
+	}
+}
+
+// The tenants whose data a run stored, and the one that asked for it, are
+// told when it starts and ends; nobody else.
+func TestRunEventsReachOnlyTheTenantsConcerned(t *testing.T) {
+	p := testSource("feed", map[string]any{"events": 30, "batch": 10, "delay_ms": 20})
+	p.Interval = model.Duration(time.Hour)
+	h := startHost(t, p)
+	h.eventually("the first run ended", 10*time.Second, func() bool { return h.host.Plugins("acme")[0].LastRun != nil })
+	acme, stopAcme := h.host.SubscribeRuns("acme")
+	defer stopAcme()
+	globex, stopGlobex := h.host.SubscribeRuns("globex")
+	defer stopGlobex()
+	initech, stopInitech := h.host.SubscribeRuns("initech")
+	defer stopInitech()
+
+	// Nothing new to store: only globex, which asked, hears of it.
+	run, err := h.host.CollectNow("feed", "globex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{apiv1.StreamEventCollectStarted, apiv1.StreamEventCollectFinished} {
+		select {
+		case ev := <-globex:
+			if ev.Type != want || ev.Run.ID != run.ID {
+				t.Fatalf("globex got %+v, want %s of %s", ev, want, run.ID)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("globex never got %s", want)
+		}
+	}
+	select {
+	case ev := <-acme:
+		t.Fatalf("acme, untouched, got %+v", ev)
+	case ev := <-initech:
+		t.Fatalf("initech got %+v", ev)
+	case <-time.After(100 * time.Millisecond):
+	}
+
+	// A new plugin's first run stores acme's data: acme hears of it, with
+	// its counts, and only acme.
+	fresh := testSource("fresh", map[string]any{"events": 30, "batch": 10, "delay_ms": 20})
+	fresh.Interval = model.Duration(time.Hour)
+	if _, err := h.host.Reload(context.Background(), []config.Plugin{p, fresh}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{apiv1.StreamEventCollectStarted, apiv1.StreamEventCollectFinished} {
+		select {
+		case ev := <-acme:
+			if ev.Type != want || ev.Run.Plugin != "fresh" {
+				t.Fatalf("acme got %+v, want %s of fresh", ev, want)
+			}
+			if want == apiv1.StreamEventCollectFinished && (ev.Run.Items != 30 || ev.Run.State != apiv1.RunSucceeded) {
+				t.Fatalf("acme's finished event: %+v, want 30 items stored", ev.Run)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("acme never got %s", want)
+		}
+	}
+	select {
+	case ev := <-globex:
+		t.Fatalf("globex, untouched, got %+v", ev)
+	case ev := <-initech:
+		t.Fatalf("initech got %+v", ev)
+	case <-time.After(100 * time.Millisecond):
+	}
 }

@@ -13,6 +13,7 @@ type Metrics struct {
 	PluginLastSuccess *prometheus.GaugeVec
 	CollectDuration   *prometheus.HistogramVec
 	CollectErrors     *prometheus.CounterVec
+	CollectRuns       *prometheus.CounterVec
 	IngestedEvents    *prometheus.CounterVec
 	IngestedBatches   *prometheus.CounterVec
 	Duplicates        *prometheus.CounterVec
@@ -43,6 +44,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: metricnames.PluginCollectErrorsTotal,
 			Help: "Collect runs that failed: the source's error (a listing that failed, a page refused), a batch the store refused, or a hang.",
 		}, []string{"plugin"}),
+		CollectRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metricnames.PluginCollectRunsTotal,
+			Help: "Collect runs ended, by what started them (schedule, or manual: POST /api/v1/plugins/{name}/collect) and how they ended (success, failure).",
+		}, []string{"plugin", "trigger", "result"}),
 		IngestedEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: metricnames.IngestedEventsTotal,
 			Help: "New events stored, by source and kind (re-sent events are not counted).",
@@ -60,6 +65,6 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Batches rejected and not stored, by source and reason.",
 		}, []string{"source", "reason"}),
 	}
-	reg.MustRegister(m.PluginUp, m.PluginRestarts, m.PluginLastSuccess, m.CollectDuration, m.CollectErrors, m.IngestedEvents, m.IngestedBatches, m.Duplicates, m.Rejected)
+	reg.MustRegister(m.PluginUp, m.PluginRestarts, m.PluginLastSuccess, m.CollectDuration, m.CollectErrors, m.CollectRuns, m.IngestedEvents, m.IngestedBatches, m.Duplicates, m.Rejected)
 	return m
 }

@@ -31,11 +31,10 @@ type Server struct {
 	// Reports answers stats, the worklist and performance.
 	Reports  *business.Reports
 	Ingester *collector.Ingester
-	// Plugins reports plugin status (the host); nil when none run.
-	Plugins interface {
-		Plugins() []apiv1.PluginStatus
-	}
-	Logger *slog.Logger
+	// Plugins is the plugin host: status, collect-now and its runs; nil
+	// when none run.
+	Plugins PluginHost
+	Logger  *slog.Logger
 	// MaxBodyBytes bounds POST bodies (config api.max_body_bytes).
 	MaxBodyBytes int64
 	// IngestRate is how many POST /api/v1/events a token may make per
@@ -64,6 +63,15 @@ type Server struct {
 	shutdown     shutdown
 	streams      streamCount
 	ingestLimits *ingestLimits
+}
+
+// PluginHost is what the API asks of the plugin host (collector.Host).
+// Each call is made for a tenant, which sees only its own counts.
+type PluginHost interface {
+	Plugins(tenant string) []apiv1.PluginStatus
+	CollectNow(name, tenant string) (apiv1.CollectRun, error)
+	CollectRun(name, id, tenant string) (apiv1.CollectRun, error)
+	SubscribeRuns(tenant string) (<-chan collector.RunEvent, func())
 }
 
 // DefaultHeartbeat keeps /stream connections alive through proxies that
@@ -105,6 +113,8 @@ func (s *Server) Routes(reg prometheus.Registerer) http.Handler {
 	api("GET", apiv1.PathPerformance, store.ScopeRead, s.getPerformance)
 	api("GET", apiv1.PathEntities+"{type}", store.ScopeRead, s.getEntities)
 	api("GET", apiv1.PathPlugins, store.ScopeRead, s.getPlugins)
+	api("POST", apiv1.PathPlugins+"/{name}"+apiv1.PathCollectSuffix, store.ScopeAdmin, s.postCollect)
+	api("GET", apiv1.PathPlugins+"/{name}"+apiv1.PathRunsSuffix+"/{id}", store.ScopeRead, s.getRun)
 	api("GET", apiv1.PathStream, store.ScopeRead, s.getStream)
 	api("GET", apiv1.PathWhoAmI, store.ScopeRead, s.getWhoAmI)
 	api("GET", apiv1.PathLayouts, store.ScopeRead, s.getLayouts)

@@ -178,10 +178,10 @@ func (s *Server) getWhoAmI(w http.ResponseWriter, _ *http.Request, tok store.Tok
 		Description: tok.Description, ExpiresAt: tok.ExpiresAt})
 }
 
-func (s *Server) getPlugins(w http.ResponseWriter, _ *http.Request, _ store.Token) {
+func (s *Server) getPlugins(w http.ResponseWriter, _ *http.Request, tok store.Token) {
 	resp := apiv1.PluginsResponse{Plugins: []apiv1.PluginStatus{}}
 	if s.Plugins != nil {
-		resp.Plugins = s.Plugins.Plugins()
+		resp.Plugins = s.Plugins.Plugins(tok.Tenant)
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/commandcenter/commandcenter/collector"
 	"github.com/commandcenter/commandcenter/collector/api/apiv1"
 	"github.com/commandcenter/commandcenter/collector/store"
 )
@@ -27,6 +28,12 @@ func (s *Server) getStream(w http.ResponseWriter, r *http.Request, tok store.Tok
 	// gets its own, so a client that stops reading is let go.
 	changes, stop := s.Store.Subscribe(tok.Tenant)
 	defer stop()
+	var runs <-chan collector.RunEvent // nil without plugins: never ready
+	if s.Plugins != nil {
+		var stopRuns func()
+		runs, stopRuns = s.Plugins.SubscribeRuns(tok.Tenant)
+		defer stopRuns()
+	}
 	// Read after subscribing: every event stored later has a larger id and
 	// arrives as a change, so a follower misses nothing in between.
 	latest, err := s.Store.LatestEventID(r.Context(), tok.Tenant)
@@ -61,6 +68,10 @@ func (s *Server) getStream(w http.ResponseWriter, r *http.Request, tok store.Tok
 			id++
 			data, _ := json.Marshal(apiv1.Change{Source: c.Source, Events: c.Events, At: c.At})
 			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", id, apiv1.StreamEventChange, data)
+		case ev := <-runs:
+			id++
+			data, _ := json.Marshal(ev.Run)
+			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", id, ev.Type, data)
 		}
 		rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 		if err := rc.Flush(); err != nil {

@@ -55,6 +55,7 @@ const (
 	PluginLastSuccessTimestamp          = prefix + "plugin_last_success_timestamp_seconds"
 	PluginCollectDuration               = prefix + "plugin_collect_duration_seconds"
 	PluginCollectErrorsTotal            = prefix + "plugin_collect_errors_total"
+	PluginCollectRunsTotal              = prefix + "plugin_collect_runs_total"
 	IngestedEventsTotal                 = prefix + "ingested_events_total"
 	IngestedBatchesTotal                = prefix + "ingested_batches_total"
 	IngestedDuplicateEventsTotal        = prefix + "ingested_duplicate_events_total"

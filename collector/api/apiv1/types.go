@@ -391,6 +391,9 @@ type PluginStatus struct {
 	LastErrorAt   time.Time `json:"last_error_at,omitzero"`
 	NextRun       time.Time `json:"next_run,omitzero"`
 	Cursor        string    `json:"cursor,omitempty"`
+	// LastRun is the plugin's last Collect ended, its counts the caller's
+	// tenant's.
+	LastRun *CollectRun `json:"last_run,omitempty"`
 }
 
 // WhoAmI is GET /api/v1/whoami: what the calling token may do, so a client
@@ -410,6 +413,11 @@ const (
 	StreamEventReady = "ready"
 	// StreamEventChange is a Change.
 	StreamEventChange = "change"
+	// StreamEventCollectStarted and …Finished are a CollectRun starting
+	// and ending, sent to the tenants whose data it stored and the one
+	// that asked for it.
+	StreamEventCollectStarted  = "collect.started"
+	StreamEventCollectFinished = "collect.finished"
 )
 
 // StreamReady is the first event of a stream. Every event stored after it
