@@ -42,6 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"plugins check":     plugins.check,
 		"plugins run":       plugins.run,
 		"plugins list":      plugins.list,
+		"plugins collect":   plugins.collect,
 		"check-config":      checkConfig.run,
 		"dashboards export": dashboardsCommand.export,
 		"layouts sync":      layouts.sync,

@@ -36,6 +36,8 @@ type pluginsCmd struct {
 	cursor         string
 	config         configFlags
 	tokenEnv       string
+	serverURL      string
+	wait           bool
 }
 
 func registerPlugins(app *kingpin.Application, stdout, stderr io.Writer) *pluginsCmd {
@@ -59,6 +61,14 @@ func registerPlugins(app *kingpin.Application, stdout, stderr io.Writer) *plugin
 	list := plugins.Command("list", "List the configured plugins, what the database holds of each, and the running server's view when it answers.")
 	c.config.register(list)
 	list.Flag("token-env", "Environment variable holding an API token, to ask the running server for each plugin's state.").Default("COMMANDCENTER_TOKEN").StringVar(&c.tokenEnv)
+
+	collect := plugins.Command("collect", "Ask the running server to collect a plugin now (or join the Collect under way). Needs an admin token. With --wait, show its progress until it ends: exit 1 if it failed.")
+	collect.Arg("name", "The plugin's name in the config.").Required().StringVar(&c.path)
+	c.config.register(collect)
+	collect.Flag("url", "The running server's base URL (default: http:// and the config's listen address).").PlaceHolder("URL").StringVar(&c.serverURL)
+	collect.Flag("token-env", "Environment variable holding an admin API token.").Default("COMMANDCENTER_TOKEN").StringVar(&c.tokenEnv)
+	collect.Flag("wait", "Follow the run until it ends, printing its progress.").BoolVar(&c.wait)
+	collect.Flag("timeout", "Bound on waiting with --wait.").Default("10m").DurationVar(&c.timeout)
 	return c
 }
 
@@ -223,18 +233,28 @@ func (c *pluginsCmd) list() error {
 	return nil
 }
 
-// liveState asks the server at the config's listen address for each
-// plugin's state.
-func (c *pluginsCmd) liveState(cfg *config.Config) (map[string]apiv1.PluginStatus, error) {
+// server is a client of the running server, at --url or the config's
+// listen address, with the token in --token-env.
+func (c *pluginsCmd) server(cfg *config.Config, agent string) (*apiv1.Client, string, error) {
 	token := os.Getenv(c.tokenEnv)
 	if token == "" {
-		return nil, fmt.Errorf("set %s to a token (commandcenter tokens create) to see it", c.tokenEnv)
+		return nil, "", fmt.Errorf("set %s to a token (commandcenter tokens create) to see it", c.tokenEnv)
 	}
-	host := cfg.Listen
-	if strings.HasPrefix(host, ":") {
-		host = "127.0.0.1" + host
+	base := c.serverURL
+	if base == "" {
+		host := cfg.Listen
+		if strings.HasPrefix(host, ":") {
+			host = "127.0.0.1" + host
+		}
+		base = "http://" + host
 	}
-	client, err := apiv1.New(apiv1.Config{URL: "http://" + host, Token: token, Timeout: 5 * time.Second, UserAgent: "commandcenter-plugins-list"})
+	client, err := apiv1.New(apiv1.Config{URL: base, Token: token, Timeout: 5 * time.Second, UserAgent: agent})
+	return client, base, err
+}
+
+// liveState asks the running server for each plugin's state.
+func (c *pluginsCmd) liveState(cfg *config.Config) (map[string]apiv1.PluginStatus, error) {
+	client, base, err := c.server(cfg, "commandcenter-plugins-list")
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +262,7 @@ func (c *pluginsCmd) liveState(cfg *config.Config) (map[string]apiv1.PluginStatu
 	defer cancel()
 	body, err := client.Plugins(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("asking the server at %s: %w", host, err)
+		return nil, fmt.Errorf("asking the server at %s: %w", base, err)
 	}
 	out := map[string]apiv1.PluginStatus{}
 	for _, p := range body.Plugins {
