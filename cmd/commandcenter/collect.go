@@ -35,9 +35,11 @@ func (c *pluginsCmd) collect() error {
 	case err != nil:
 		return fmt.Errorf("asking the server at %s: %w", base, err)
 	}
-	how := "started"
-	if run.State == apiv1.RunRunning || run.Trigger == apiv1.TriggerSchedule {
-		how = "joined the " + run.Trigger + " run under way:"
+	how := "asked for"
+	if run.Trigger == apiv1.TriggerSchedule {
+		how = "joined the scheduled"
+	} else if run.State == apiv1.RunRunning {
+		how = "joined the"
 	}
 	fmt.Fprintf(c.stderr, "%s: %s run %s (%s)\n", c.path, how, run.ID, run.State)
 	if !c.wait {
