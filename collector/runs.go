@@ -276,7 +276,10 @@ func (r *runner) endRun(err error) {
 	if err != nil {
 		result = "failure"
 	}
-	r.host.metrics.CollectRuns.WithLabelValues(r.cfg.Name, rn.trigger, result).Inc()
+	// A run cut short by a stop is no failure of the plugin's.
+	if !errors.Is(err, errStopped) {
+		r.host.metrics.CollectRuns.WithLabelValues(r.cfg.Name, rn.trigger, result).Inc()
+	}
 	r.lastRun = rn
 	r.recent = append(r.recent, rn)
 	if len(r.recent) > keptRuns {
