@@ -328,4 +328,34 @@ describe('DataSource', () => {
       );
     });
   });
+
+  describe('collect now', () => {
+    const run = { id: 'r1', plugin: 'my plugin', trigger: 'manual', state: 'queued', batches: 0, items: 0 };
+
+    it("POSTs to the plugin's collect resource, leaving errors to the editor", async () => {
+      const fetch = jest.fn(() => of({ status: 202, data: run }));
+      setBackendSrv({ fetch } as unknown as BackendSrv);
+      await expect(ds.collectNow('my plugin')).resolves.toEqual(run);
+      expect(fetch).toHaveBeenCalledWith(
+        expect.objectContaining({
+          method: 'POST',
+          url: `/api/datasources/uid/${TEST_UID}/resources/plugins/my%20plugin/collect`,
+          showErrorAlert: false,
+        })
+      );
+    });
+
+    it("GETs a run from the plugin's runs resource", async () => {
+      const fetch = jest.fn(() => of({ status: 200, data: { ...run, state: 'running' } }));
+      setBackendSrv({ fetch } as unknown as BackendSrv);
+      await expect(ds.collectRun('my plugin', 'r/1')).resolves.toMatchObject({ state: 'running' });
+      expect(fetch).toHaveBeenCalledWith(
+        expect.objectContaining({
+          method: 'GET',
+          url: `/api/datasources/uid/${TEST_UID}/resources/plugins/my%20plugin/runs/r%2F1`,
+          showErrorAlert: false,
+        })
+      );
+    });
+  });
 });

@@ -13,7 +13,7 @@ import { merge, Observable, of } from 'rxjs';
 
 import { isLiveQuery, pickQueryFields, streamPath } from './query';
 import { interpolateList, interpolateNumber, interpolateValue } from './templating';
-import { CCOptions, CCQuery, CCResource, DEFAULT_QUERY, LIMITS, ResourceOption } from './types';
+import { CCOptions, CCQuery, CCResource, CollectRun, DEFAULT_QUERY, LIMITS, ResourceOption } from './types';
 import { CCVariableSupport } from './variables';
 
 /** The longest channel Grafana Live accepts, and the characters of a channel's path. */
@@ -129,5 +129,25 @@ export class DataSource extends DataSourceWithBackend<CCQuery, CCOptions> {
       : undefined;
     const items = await this.getResource<ResourceOption[] | null>(resource, interpolated);
     return (items ?? []).map(({ value, label }) => ({ value, label: label || value }));
+  }
+
+  /**
+   * Asks commandcenter to collect from a plugin now (`POST /resources/plugins/<name>/collect`;
+   * the data source's token needs the admin scope): the run it started, or the one queued or
+   * under way that it joined. Errors are shown where the call was made, not as Grafana's alert.
+   */
+  collectNow(plugin: string): Promise<CollectRun> {
+    return this.postResource<CollectRun>(`plugins/${encodeURIComponent(plugin)}/collect`, undefined, {
+      showErrorAlert: false,
+    });
+  }
+
+  /** One run of a plugin (`GET /resources/plugins/<name>/runs/<id>`). */
+  collectRun(plugin: string, id: string): Promise<CollectRun> {
+    return this.getResource<CollectRun>(
+      `plugins/${encodeURIComponent(plugin)}/runs/${encodeURIComponent(id)}`,
+      undefined,
+      { showErrorAlert: false }
+    );
   }
 }

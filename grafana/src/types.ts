@@ -109,6 +109,31 @@ export const TYPE_DEFAULTS: Record<CCQueryType, Partial<CCQuery>> = {
   variable: { resource: 'platforms' },
 };
 
+/** The states of a collect run: queued until the plugin takes it, running, then ended. */
+export type CollectRunState = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/**
+ * One Collect of a collector plugin, as the resources `plugins/<name>/collect` (POST) and
+ * `plugins/<name>/runs/<id>` answer it (commandcenter's CollectRun). `batches` and `items`
+ * count only what it stored of the data source's tenant.
+ */
+export interface CollectRun {
+  id: string;
+  plugin: string;
+  trigger: 'schedule' | 'manual';
+  state: CollectRunState;
+  queued_at: string;
+  started_at?: string;
+  finished_at?: string;
+  batches: number;
+  items: number;
+  /** Why a failed run failed. */
+  error?: string;
+}
+
+/** How often the query editor reads a collect run until it ends, in milliseconds. */
+export const COLLECT_POLL_MS = 1000;
+
 /** Per data source settings stored in jsonData (README "Settings"). */
 export interface CCOptions extends DataSourceJsonData {
   /** commandcenter's base URL, e.g. http://127.0.0.1:9464. */

@@ -56,24 +56,26 @@ type world struct {
 	t       testing.TB
 	dataDir string
 	addr    string
-	srv     *servetest.Server
-	tokens  map[string]string // "<tenant>/<scope>" → secret
-	host    *grafanatest.Host
-	acme    apiv1.PushRequest
-	globex  apiv1.PushRequest
+	// serveArgs are serve's arguments besides its address and data.
+	serveArgs []string
+	srv       *servetest.Server
+	tokens    map[string]string // "<tenant>/<scope>" → secret
+	host      *grafanatest.Host
+	acme      apiv1.PushRequest
+	globex    apiv1.PushRequest
 }
 
 func newWorld(t testing.TB) *world { return newWorldWith(t, nil) }
 
 // newWorldWith runs before (when not nil) on the data directory before
-// serve starts.
-func newWorldWith(t testing.TB, before func(dataDir string)) *world {
+// serve starts, which it starts with serveArgs too.
+func newWorldWith(t testing.TB, before func(dataDir string), serveArgs ...string) *world {
 	t.Helper()
-	w := &world{t: t, dataDir: t.TempDir(), tokens: map[string]string{}}
+	w := &world{t: t, dataDir: t.TempDir(), tokens: map[string]string{}, serveArgs: serveArgs}
 	if before != nil {
 		before(w.dataDir)
 	}
-	for _, key := range []string{"acme/ingest", "acme/read", "globex/ingest", "globex/read"} {
+	for _, key := range []string{"acme/ingest", "acme/read", "acme/admin", "globex/ingest", "globex/read"} {
 		tenant, scope, _ := strings.Cut(key, "/")
 		out, err := exec.Command(ccBin, "tokens", "create", "--data-dir", w.dataDir, "--tenant", tenant, "--scope", scope).Output()
 		if err != nil {
@@ -112,7 +114,7 @@ func newWorldWith(t testing.TB, before func(dataDir string)) *world {
 
 // start runs serve on the world's address and data.
 func (w *world) start() {
-	w.srv = servetest.Start(w.t, ccBin, "--web.listen-address", w.addr, "--data-dir", w.dataDir)
+	w.srv = servetest.Start(w.t, ccBin, append([]string{"--web.listen-address", w.addr, "--data-dir", w.dataDir}, w.serveArgs...)...)
 }
 
 // api is a client of the server as token key.

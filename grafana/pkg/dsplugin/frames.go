@@ -210,7 +210,9 @@ func EntitiesFrame(typ string, items []apiv1.Entity) *data.Frame {
 	)
 }
 
-// PluginsFrame is the collector's view of its source plugins.
+// PluginsFrame is the collector's view of its source plugins, with each
+// one's last run (ended Collect, scheduled or asked for): null before any
+// run ended, its items the token's tenant's.
 func PluginsFrame(plugins []apiv1.PluginStatus) *data.Frame {
 	n := len(plugins)
 	name, builtin, version, health, lastErr := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -218,10 +220,22 @@ func PluginsFrame(plugins []apiv1.PluginStatus) *data.Frame {
 	healthy := make([]*bool, n)
 	restarts, pid := make([]int64, n), make([]int64, n)
 	lastOK, lastErrAt, next := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
+	runState, runTrigger, runErr := make([]*string, n), make([]*string, n), make([]*string, n)
+	runFinished := make([]*time.Time, n)
+	runItems := make([]*int64, n)
 	for i, p := range plugins {
 		name[i], builtin[i], version[i], health[i], lastErr[i] = p.Name, p.Builtin, p.Version, p.HealthMessage, p.LastError
 		up[i], healthy[i], restarts[i], pid[i] = p.Up, p.Healthy, int64(p.Restarts), int64(p.PID)
 		lastOK[i], lastErrAt[i], next[i] = optTime(p.LastSuccess), optTime(p.LastErrorAt), optTime(p.NextRun)
+		if r := p.LastRun; r != nil {
+			runState[i], runTrigger[i], runItems[i] = ptr(r.State), ptr(r.Trigger), ptr(int64(r.Items))
+			if r.FinishedAt != nil {
+				runFinished[i] = optTime(*r.FinishedAt)
+			}
+			if r.Error != "" {
+				runErr[i] = ptr(r.Error)
+			}
+		}
 	}
 	return table("plugins",
 		field("name", nil, "Plugin", "", name),
@@ -232,6 +246,11 @@ func PluginsFrame(plugins []apiv1.PluginStatus) *data.Frame {
 		field("last_error", nil, "Last error", "", lastErr),
 		field("last_error_at", nil, "Last error at", "", lastErrAt),
 		field("next_run", nil, "Next run", "", next),
+		field("last_run_state", nil, "Last run", "", runState),
+		field("last_run_trigger", nil, "Last run trigger", "", runTrigger),
+		field("last_run_finished_at", nil, "Last run finished", "", runFinished),
+		field("last_run_items", nil, "Last run items", unitShort, runItems),
+		field("last_run_error", nil, "Last run error", "", runErr),
 		field("restarts", nil, "Restarts", unitShort, restarts),
 		field("pid", nil, "PID", "", pid),
 		field("builtin", nil, "Built-in", "", builtin),

@@ -140,15 +140,22 @@ type Datasource struct {
 	// Updated distinguishes versions of the settings: the SDK caches one
 	// instance per datasource and version.
 	Updated time.Time
+	// Role is the calling Grafana user's organization role (Viewer,
+	// Editor, Admin); "" is Admin.
+	Role string
 }
 
 // PluginContext is what Grafana sends with each call for ds.
 func (ds Datasource) PluginContext() backend.PluginContext {
 	raw, _ := json.Marshal(ds.JSONData)
+	role := ds.Role
+	if role == "" {
+		role = "Admin"
+	}
 	return backend.PluginContext{
 		OrgID:    1,
 		PluginID: querymodel.PluginID,
-		User:     &backend.User{Login: "admin", Name: "admin", Role: "Admin"},
+		User:     &backend.User{Login: strings.ToLower(role), Name: strings.ToLower(role), Role: role},
 		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
 			ID: ds.ID, UID: ds.UID, Type: querymodel.PluginID, Name: ds.UID,
 			JSONData: raw, DecryptedSecureJSONData: ds.Secure, Updated: ds.Updated,

@@ -1,13 +1,14 @@
 import { setTemplateSrv } from '@grafana/runtime';
-import { render, screen, waitFor } from '@testing-library/react';
+import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React from 'react';
 
 import { DataSource } from '../datasource';
 import { testInstanceSettings } from '../testing/instanceSettings';
+import { pluginsPanelData } from '../testing/panelData';
 import { pick, renderQueryEditor } from '../testing/queryEditor';
 import { FakeTemplateSrv } from '../testing/templateSrv';
-import { CCQuery, ResourceOption } from '../types';
+import { CCQuery, CollectRun, ResourceOption } from '../types';
 import { QueryEditor } from './QueryEditor';
 
 /** What the mocked backend answers for each resource (statuses by entity type). */
@@ -157,7 +158,7 @@ describe('QueryEditor', () => {
     expect(last().statuses).toEqual(['overdue']);
   });
 
-  it.each(['Worklist', 'Plugins'])('has no fields for %s', async (label) => {
+  it.each(['Worklist', 'Plugins'])('has no query fields for %s', async (label) => {
     renderEditor({ refId: 'A', queryType: 'stats' });
     await userEvent.click(screen.getByLabelText(label));
     expect(screen.queryByTestId('cc-query-live')).not.toBeInTheDocument();
@@ -178,5 +179,153 @@ describe('QueryEditor', () => {
       />
     );
     expect(await screen.findByText('commandcenter unreachable')).toBeInTheDocument();
+  });
+});
+
+/** A run of the plugin demo, as the collect and runs resources answer it. */
+function demoRun(state: CollectRun['state'], extra: Partial<CollectRun> = {}): CollectRun {
+  return {
+    id: 'r1',
+    plugin: 'demo',
+    trigger: 'manual',
+    state,
+    queued_at: '2026-11-20T09:00:00Z',
+    batches: 0,
+    items: 0,
+    ...extra,
+  };
+}
+
+describe('QueryEditor: Collect now', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  /** Renders a plugins query whose last answer listed these plugins (none: it has not answered). */
+  function renderPlugins(names?: string[]) {
+    setTemplateSrv(new FakeTemplateSrv());
+    const datasource = new DataSource(testInstanceSettings());
+    const postResource = jest.spyOn(datasource, 'postResource');
+    const getResource = jest.spyOn(datasource, 'getResource');
+    const user = userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
+    const data = names && pluginsPanelData('A', names);
+    const rendered = renderQueryEditor(QueryEditor, datasource, { refId: 'A', queryType: 'plugins' }, data);
+    return { user, postResource, getResource, ...rendered };
+  }
+
+  /** Lets a second pass, and what it started settle. */
+  const second = () => act(() => jest.advanceTimersByTimeAsync(1000));
+
+  it('asks for a run, reads it every second until it ends, then runs the query again', async () => {
+    const { user, postResource, getResource, onRunQuery, changes } = renderPlugins(['demo', 'platform']);
+    postResource.mockResolvedValue(demoRun('queued'));
+    getResource
+      .mockResolvedValueOnce(demoRun('running'))
+      .mockResolvedValueOnce(demoRun('succeeded', { items: 12, batches: 2 }));
+    const button = screen.getByTestId('cc-collect-demo');
+
+    await user.click(button);
+    expect(postResource).toHaveBeenCalledWith('plugins/demo/collect', undefined, { showErrorAlert: false });
+    expect(await screen.findByTestId('cc-collect-status-demo')).toHaveTextContent(/^Queued/);
+    expect(button).toBeDisabled();
+    expect(screen.getByTestId('cc-collect-platform')).toBeEnabled();
+    expect(getResource).not.toHaveBeenCalled();
+
+    await second();
+    expect(getResource).toHaveBeenCalledWith('plugins/demo/runs/r1', undefined, { showErrorAlert: false });
+    expect(screen.getByTestId('cc-collect-status-demo')).toHaveTextContent('Running…');
+    expect(button).toBeDisabled();
+    expect(onRunQuery).not.toHaveBeenCalled();
+
+    await second();
+    expect(getResource).toHaveBeenCalledTimes(2);
+    expect(screen.getByTestId('cc-collect-status-demo')).toHaveTextContent('Succeeded: 12 items of this tenant stored');
+    expect(button).toBeEnabled();
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId('cc-collect-error-demo')).not.toBeInTheDocument();
+
+    // Done: no more reads, and the query itself never changed.
+    await second();
+    await second();
+    expect(getResource).toHaveBeenCalledTimes(2);
+    expect(changes).toEqual([]);
+  });
+
+  it('shows why a run failed, and runs the query again', async () => {
+    const { user, postResource, getResource, onRunQuery } = renderPlugins(['demo']);
+    postResource.mockResolvedValue(demoRun('running'));
+    getResource.mockResolvedValue(demoRun('failed', { error: 'collect: platform API: 401 unauthenticated' }));
+    await user.click(screen.getByTestId('cc-collect-demo'));
+    await second();
+    expect(screen.getByTestId('cc-collect-status-demo')).toHaveTextContent('Failed');
+    expect(screen.getByTestId('cc-collect-error-demo')).toHaveTextContent(
+      'The run failed: collect: platform API: 401 unauthenticated'
+    );
+    expect(screen.getByTestId('cc-collect-demo')).toBeEnabled();
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
+  it("says plainly that the data source's token needs the admin scope", async () => {
+    const { user, postResource, getResource, onRunQuery } = renderPlugins(['demo']);
+    const message =
+      "The datasource's API token needs the admin scope to collect now (403 forbidden: this needs the admin scope).";
+    postResource.mockRejectedValue({ status: 403, data: { error: message } });
+    await user.click(screen.getByTestId('cc-collect-demo'));
+    expect(await screen.findByTestId('cc-collect-error-demo')).toHaveTextContent(message);
+    expect(screen.getByTestId('cc-collect-demo')).toBeEnabled();
+    expect(screen.queryByTestId('cc-collect-status-demo')).not.toBeInTheDocument();
+    await second();
+    expect(getResource).not.toHaveBeenCalled();
+    expect(onRunQuery).not.toHaveBeenCalled();
+  });
+
+  it('says how long to wait when the plugin was asked too often', async () => {
+    const { user, postResource } = renderPlugins(['demo']);
+    postResource.mockRejectedValue({
+      status: 429,
+      data: {
+        message: 'Plugin "demo" was asked to collect too often: try again in 7 s (429 rate_limited).',
+        retryAfter: 7,
+      },
+    });
+    await user.click(screen.getByTestId('cc-collect-demo'));
+    expect(await screen.findByTestId('cc-collect-error-demo')).toHaveTextContent(
+      'This plugin was asked to collect too often: try again in 7 s.'
+    );
+    expect(screen.getByTestId('cc-collect-demo')).toBeEnabled();
+  });
+
+  it('says when it lost track of a run', async () => {
+    const { user, postResource, getResource, onRunQuery } = renderPlugins(['demo']);
+    postResource.mockResolvedValue(demoRun('queued'));
+    getResource.mockRejectedValue({ status: 404, data: { error: 'Plugin "demo" has no recent run "r1".' } });
+    await user.click(screen.getByTestId('cc-collect-demo'));
+    await second();
+    expect(screen.getByTestId('cc-collect-error-demo')).toHaveTextContent(
+      'Lost track of run r1: Plugin "demo" has no recent run "r1".'
+    );
+    expect(screen.getByTestId('cc-collect-demo')).toBeEnabled();
+    expect(onRunQuery).not.toHaveBeenCalled();
+  });
+
+  it('stops reading the run when the editor goes away', async () => {
+    const { user, postResource, getResource, onRunQuery, unmount } = renderPlugins(['demo']);
+    postResource.mockResolvedValue(demoRun('queued'));
+    await user.click(screen.getByTestId('cc-collect-demo'));
+    unmount();
+    await second();
+    await second();
+    expect(getResource).not.toHaveBeenCalled();
+    expect(onRunQuery).not.toHaveBeenCalled();
+  });
+
+  it('asks to run the query before it lists the plugins', () => {
+    renderPlugins();
+    expect(screen.getByTestId('cc-collect-none')).toHaveTextContent('run the query to list the plugins');
+    expect(screen.queryByRole('button', { name: /Collect now/ })).not.toBeInTheDocument();
+  });
+
+  it('says when commandcenter runs no plugins', () => {
+    renderPlugins([]);
+    expect(screen.getByTestId('cc-collect-none')).toHaveTextContent('commandcenter runs no collector plugins.');
   });
 });

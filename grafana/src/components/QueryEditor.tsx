@@ -8,21 +8,24 @@ import { CCOptions, CCQuery, CCQueryType, QUERY_TYPE_OPTIONS } from '../types';
 import { ActivityFields } from './query/ActivityFields';
 import { EntitiesFields } from './query/EntitiesFields';
 import { PerformanceFields } from './query/PerformanceFields';
+import { PluginsFields } from './query/PluginsFields';
 import { StatsFields } from './query/StatsFields';
 import { QueryFieldsProps } from './query/types';
 
-/** The fields of each query type; worklist and plugins have none. */
+/** The fields of each query type; worklist has none, plugins only the "Collect now" action. */
 const FIELDS: Partial<Record<CCQueryType, React.ComponentType<QueryFieldsProps>>> = {
   stats: StatsFields,
   activity: ActivityFields,
   performance: PerformanceFields,
   entities: EntitiesFields,
+  plugins: PluginsFields,
 };
 
 /** The query editor: the query type, then that type's fields. Every change runs the query. */
 export function QueryEditor({
   query,
   datasource,
+  data,
   onChange,
   onRunQuery,
 }: QueryEditorProps<DataSource, CCQuery, CCOptions>) {
@@ -46,7 +49,7 @@ export function QueryEditor({
           />
         </InlineField>
       </InlineFieldRow>
-      {Fields && <Fields query={query} datasource={datasource} onChange={update} />}
+      {Fields && <Fields query={query} datasource={datasource} data={data} onChange={update} onRunQuery={onRunQuery} />}
     </div>
   );
 }

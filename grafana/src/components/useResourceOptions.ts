@@ -2,6 +2,7 @@ import { SelectableValue } from '@grafana/data';
 import { useEffect, useState } from 'react';
 
 import type { DataSource } from '../datasource';
+import { errorMessage } from '../resourceError';
 import { CCResource } from '../types';
 
 /** What a resource-fed select shows: the options, whether they are loading, an error. */
@@ -9,15 +10,6 @@ export interface ResourceOptionsState {
   options: Array<SelectableValue<string>>;
   loading: boolean;
   error?: string;
-}
-
-/** The message of whatever a failed resource call rejected with. */
-function errorMessage(error: unknown): string {
-  if (error && typeof error === 'object') {
-    const { data, message } = error as { data?: { message?: string }; message?: string };
-    return data?.message || message || 'request failed';
-  }
-  return String(error);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { QueryEditorProps } from '@grafana/data';
+import { PanelData, QueryEditorProps } from '@grafana/data';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React, { useState } from 'react';
@@ -7,13 +7,15 @@ import type { DataSource } from '../datasource';
 import { CCOptions, CCQuery } from '../types';
 
 /**
- * Renders a query editor the way Grafana does: every change is fed back as the new query.
- * Returns the queries it handed back, the last one, and the onRunQuery mock.
+ * Renders a query editor the way Grafana does: every change is fed back as the new query, and
+ * `data` is the query's last answer. Returns the queries it handed back, the last one, the
+ * onRunQuery mock and unmount.
  */
 export function renderQueryEditor(
   Editor: React.ComponentType<QueryEditorProps<DataSource, CCQuery, CCOptions>>,
   datasource: DataSource,
-  initial: CCQuery
+  initial: CCQuery,
+  data?: PanelData
 ) {
   const changes: CCQuery[] = [];
   const onRunQuery = jest.fn();
@@ -23,6 +25,7 @@ export function renderQueryEditor(
       <Editor
         query={query}
         datasource={datasource}
+        data={data}
         onRunQuery={onRunQuery}
         onChange={(next) => {
           changes.push(next);
@@ -31,8 +34,8 @@ export function renderQueryEditor(
       />
     );
   }
-  render(<Stateful />);
-  return { changes, onRunQuery, last: () => changes[changes.length - 1] };
+  const { unmount } = render(<Stateful />);
+  return { changes, onRunQuery, last: () => changes[changes.length - 1], unmount };
 }
 
 /** Opens a select by its test id and picks the option with this label. */

@@ -1,6 +1,7 @@
 // Drives the plugin's real editors in headless Chromium (see harness.tsx): fills the settings
-// page, switches query types, picks values from resource-fed selects, and checks what the
-// editors hand back, the resource requests, and that the page logged no error.
+// page, switches query types, picks values from resource-fed selects, collects from a plugin
+// now, and checks what the editors hand back, the resource requests, and that the page logged
+// no error.
 //
 //   npm run test:browser      (builds the harness first)
 //
@@ -14,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { chromium } from 'playwright-core';
 
-import { resourceAnswer } from './fixtures.mjs';
+import { PLATFORM_RUN_ERROR, resourceAnswer } from './fixtures.mjs';
 import { startHarnessServer } from './server.mjs';
 
 /** The settings the filled form must save; the backend's tests read the same file. */
@@ -240,7 +241,7 @@ describe('query editor', () => {
     assert.deepEqual([...new Set(statusRequests)], ['campaign', 'payment']);
   });
 
-  it('has no fields for worklist and plugins', async () => {
+  it('has no query fields for worklist and plugins', async () => {
     for (const type of ['worklist', 'plugins']) {
       await queryType(type);
       assert.deepEqual((await state()).query, { refId: 'A', queryType: type });
@@ -255,13 +256,49 @@ describe('query editor', () => {
     assert.equal(changes, 19);
     assert.equal(runs, changes);
   });
+
+  it('collects from a plugin now, following the run until it ends, then runs the query', async () => {
+    const { runs } = await state();
+    const button = page.getByTestId('cc-collect-demo');
+    const status = page.getByTestId('cc-collect-status-demo');
+    await button.click();
+    await status.getByText(/^Queued/).waitFor();
+    assert.equal(await button.isDisabled(), true);
+    assert.equal(await page.getByTestId('cc-collect-platform').isDisabled(), false);
+    await screenshot('10-query-collect-queued', '#query');
+    await status.getByText('Running…').waitFor();
+    await status.getByText('Succeeded: 12 items of this tenant stored').waitFor();
+    await screenshot('11-query-collect-succeeded', '#query');
+    assert.equal(await button.isDisabled(), false);
+    const after = await state();
+    assert.equal(after.runs, runs + 1);
+    assert.deepEqual(after.query, { refId: 'A', queryType: 'plugins' });
+    const calls = server.requests.filter((r) => r.name.startsWith('plugins/')).map((r) => `${r.method} ${r.name}`);
+    assert.deepEqual(calls, [
+      'POST plugins/demo/collect',
+      'GET plugins/demo/runs/run-1',
+      'GET plugins/demo/runs/run-1',
+    ]);
+  });
+
+  it("shows why a plugin's run failed", async () => {
+    const { runs } = await state();
+    await page.getByTestId('cc-collect-platform').click();
+    await page.getByTestId('cc-collect-status-platform').getByText('Failed').waitFor();
+    await page.getByTestId('cc-collect-error-platform').getByText(`The run failed: ${PLATFORM_RUN_ERROR}`).waitFor();
+    await screenshot('12-query-collect-failed', '#query');
+    assert.equal(await page.getByTestId('cc-collect-platform').isDisabled(), false);
+    // The demo plugin's last run still shows beside it.
+    await page.getByTestId('cc-collect-status-demo').getByText(/^Succeeded/).waitFor();
+    assert.equal((await state()).runs, runs + 1);
+  });
 });
 
 describe('variable query editor', () => {
   it('stores the resource and, for statuses, the entity type', async () => {
     await pick('cc-variable-resource', 'Statuses');
     await pick('cc-variable-entity-type', 'influencer');
-    await screenshot('10-variable-statuses', '#variable');
+    await screenshot('13-variable-statuses', '#variable');
     assert.deepEqual((await state()).variable, {
       refId: 'V',
       queryType: 'variable',
@@ -272,8 +309,9 @@ describe('variable query editor', () => {
 });
 
 describe('the page', () => {
-  it('asked every resource of this data source', () => {
-    const names = new Set(server.requests.map((r) => r.name));
+  it('asked every list resource of this data source', () => {
+    const lists = server.requests.filter((r) => !r.name.startsWith('plugins/'));
+    const names = new Set(lists.map((r) => r.name));
     assert.deepEqual([...names].sort(), ['campaigns', 'entity-types', 'kinds', 'platforms', 'statuses']);
     assert.ok(server.requests.every((r) => r.datasourceUid === UID));
   });

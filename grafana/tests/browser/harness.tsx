@@ -1,8 +1,9 @@
 /**
  * The browser harness: the plugin's real ConfigEditor, QueryEditor and VariableQueryEditor
  * on one page, with a real DataSource whose resource calls go through a BackendSrv that
- * fetches from the test's HTTP server. What the editors hand back is kept on `window` for
- * the test to read.
+ * fetches from the test's HTTP server. The query editor gets, as its query's last answer, a
+ * plugins frame listing the plugins demo and platform. What the editors hand back is kept on
+ * `window` for the test to read.
  */
 import { createTheme, DataSourceSettings, ThemeContext } from '@grafana/data';
 import { BackendSrv, BackendSrvRequest, FetchResponse, setBackendSrv, setTemplateSrv } from '@grafana/runtime';
@@ -15,6 +16,7 @@ import { QueryEditor } from '../../src/components/QueryEditor';
 import { VariableQueryEditor } from '../../src/components/VariableQueryEditor';
 import { DataSource } from '../../src/datasource';
 import { testInstanceSettings, testSettings } from '../../src/testing/instanceSettings';
+import { pluginsPanelData } from '../../src/testing/panelData';
 import { FakeTemplateSrv } from '../../src/testing/templateSrv';
 import { CCOptions, CCQuery, CCSecureOptions } from '../../src/types';
 
@@ -74,6 +76,9 @@ function ConfigSection() {
   );
 }
 
+/** What a plugins query answered, for "Collect now". */
+const PLUGINS_DATA = pluginsPanelData('A', ['demo', 'platform']);
+
 /** A panel's query editor. */
 function QuerySection() {
   const [query, setQuery] = useState<CCQuery>({ refId: 'A', ...datasource.getDefaultQuery(0 as never) });
@@ -81,6 +86,7 @@ function QuerySection() {
     <QueryEditor
       query={query}
       datasource={datasource}
+      data={PLUGINS_DATA}
       onChange={(next) => {
         window.__lastQuery = next;
         window.__changes++;

@@ -1,11 +1,12 @@
 // The harness's HTTP server on 127.0.0.1: the built page, @grafana/ui's icons, and the data
-// source's resources answered from fixtures. It records every resource request.
+// source's resources answered from fixtures, collect-now by a fake. It records every resource
+// request.
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { resourceAnswer } from './fixtures.mjs';
+import { collectAnswer, resourceAnswer } from './fixtures.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BUILD_DIR = path.join(here, '.build');
@@ -37,7 +38,7 @@ async function sendFile(res, dir, relative) {
 
 /**
  * Starts the server on a free port of 127.0.0.1 for the data source `uid`. Returns its base
- * URL, the resource requests it received ({ name, params, datasourceUid }) and close().
+ * URL, the resource requests it received ({ method, name, params, datasourceUid }) and close().
  */
 export async function startHarnessServer(uid) {
   const requests = [];
@@ -49,13 +50,15 @@ export async function startHarnessServer(uid) {
     } else if (url.pathname.startsWith(resourcePrefix)) {
       const name = url.pathname.slice(resourcePrefix.length);
       requests.push({
+        method: req.method,
         name,
         params: Object.fromEntries(url.searchParams),
         datasourceUid: req.headers['x-datasource-uid'],
       });
-      const answer = resourceAnswer(name, url.searchParams.get('entityType'));
+      const collect = collectAnswer(req.method, name);
+      const answer = collect?.body ?? resourceAnswer(name, url.searchParams.get('entityType'));
       res
-        .writeHead(answer ? 200 : 404, { 'Content-Type': 'application/json' })
+        .writeHead(collect?.status ?? (answer ? 200 : 404), { 'Content-Type': 'application/json' })
         .end(JSON.stringify(answer ?? { message: `unknown resource ${name}` }));
     } else if (url.pathname === '/public/build/img/icons/unicons/spinner.svg') {
       // Grafana serves its loading spinner from its own build; @grafana/ui's icons lack it.

@@ -67,7 +67,7 @@ export function ConnectionSettings({ options, onOptionsChange }: Props) {
         label="API token"
         labelWidth={24}
         required
-        tooltip="A read token from `commandcenter tokens create` (required)"
+        tooltip="A read token from `commandcenter tokens create` (required); an admin token also lets the plugins query's editor collect now"
       >
         <SecretInput
           id="cc-config-api-token"

@@ -1,3 +1,5 @@
+import { PanelData } from '@grafana/data';
+
 import type { DataSource } from '../../datasource';
 import { CCQuery } from '../../types';
 
@@ -7,4 +9,8 @@ export interface QueryFieldsProps {
   datasource: DataSource;
   /** Stores the changed query and runs it. */
   onChange: (query: CCQuery) => void;
+  /** Runs the query again, unchanged. */
+  onRunQuery: () => void;
+  /** The query's last answer, when Grafana hands it to the editor. */
+  data?: PanelData;
 }
