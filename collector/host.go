@@ -217,6 +217,11 @@ func (h *Host) Reload(ctx context.Context, plugins []config.Plugin) (Reloaded, e
 		r.retire()
 		<-r.done
 	}
+	for _, r := range fresh {
+		if old, ok := current[r.cfg.Name]; ok {
+			r.inherit(old)
+		}
+	}
 	for _, name := range done.Stopped {
 		h.dropSeries(name)
 	}
@@ -228,6 +233,7 @@ func (h *Host) Reload(ctx context.Context, plugins []config.Plugin) (Reloaded, e
 	for _, r := range fresh {
 		if h.ctx.Err() != nil {
 			r.stop()
+			r.markStopped()
 			continue
 		}
 		h.launch(r)
@@ -277,6 +283,8 @@ type runner struct {
 	status apiv1.PluginStatus
 	// current is the run queued or under way; nil between runs.
 	current *run
+	// stopped is set when the runner has stopped for good.
+	stopped bool
 	// recent are the last keptRuns runs ended, the newest last; lastRun
 	// is the newest.
 	recent  []*run
@@ -296,8 +304,10 @@ func (r *runner) update(f func(*apiv1.PluginStatus)) {
 
 func (r *runner) run(ctx context.Context) {
 	defer r.stop()
-	// The run under way or queued when the runner stops ends with it.
+	// The run under way or queued when the runner stops ends with it,
+	// once no new one can be asked for.
 	defer r.endRun(errStopped)
+	defer r.markStopped()
 	failures := 0
 	for {
 		if r.plugin == nil || r.plugin.Exited() {
@@ -521,7 +531,8 @@ func (r *runner) collect(ctx context.Context, rn *run) error {
 		// before our own timer fires; both mean the plugin overran.
 		overran := context.Cause(runCtx) == errHung || status.Code(err) == codes.DeadlineExceeded
 		if overran && ctx.Err() == nil {
-			return fmt.Errorf("%w after %s (%d batches stored)", errHung, time.Duration(r.cfg.Timeout), batches)
+			// No count of what was stored: every tenant may read a run's error.
+			return fmt.Errorf("%w after %s", errHung, time.Duration(r.cfg.Timeout))
 		}
 		return fmt.Errorf("collect: %w", err)
 	}

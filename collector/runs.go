@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -21,11 +22,11 @@ import (
 type run struct {
 	id, plugin, trigger string
 	queuedAt            time.Time
-	// requester is the tenant whose admin asked for a manual run: it is
-	// told when the run starts and ends, whatever the run touches.
-	requester string
-
 	// Guarded by the runner's mu.
+	// askedBy are the tenants whose admins asked for the run (started it
+	// or joined it): each is told when it starts and ends, whatever it
+	// touches.
+	askedBy               map[string]bool
 	state                 string
 	startedAt, finishedAt time.Time
 	err                   string
@@ -50,26 +51,39 @@ const (
 var (
 	ErrUnknownPlugin = errors.New("no such plugin")
 	ErrUnknownRun    = errors.New("no such run")
+	// ErrStopping: the plugin stopped (serve is shutting down), so no run
+	// would start.
+	ErrStopping = errors.New("the plugin is stopping: serve is shutting down")
 )
 
 // TooSoonError is CollectNow's answer to a plugin asked too often.
 type TooSoonError struct{ RetryAfter time.Duration }
 
 func (e *TooSoonError) Error() string {
-	return fmt.Sprintf("this plugin was asked to collect too often: try again in %s", e.RetryAfter.Round(time.Second))
+	return fmt.Sprintf("this plugin was asked to collect too often: try again in %ds", e.Seconds())
 }
 
-func newRun(plugin, trigger, requester string) *run {
+// Seconds is RetryAfter rounded up, as Retry-After gives it.
+func (e *TooSoonError) Seconds() int { return int(math.Ceil(e.RetryAfter.Seconds())) }
+
+func newRun(plugin, trigger string) *run {
 	id := make([]byte, 6)
 	rand.Read(id)
-	return &run{id: hex.EncodeToString(id), plugin: plugin, trigger: trigger, requester: requester,
+	return &run{id: hex.EncodeToString(id), plugin: plugin, trigger: trigger, askedBy: map[string]bool{},
 		queuedAt: time.Now(), state: apiv1.RunQueued, stored: map[string]*storedCount{}}
 }
 
-// view is the run as tenant may see it: only its own counts. The
-// runner's mu is held.
+// withheldError is what a failed run says to a tenant it did not concern:
+// its error may quote other tenants' data.
+const withheldError = "the run failed (the server's log says why)"
+
+// view is the run as tenant may see it: only its own counts, and why it
+// failed only when it concerned the tenant. The runner's mu is held.
 func (rn *run) view(tenant string) apiv1.CollectRun {
 	out := apiv1.CollectRun{ID: rn.id, Plugin: rn.plugin, Trigger: rn.trigger, State: rn.state, QueuedAt: rn.queuedAt, Error: rn.err}
+	if _, stored := rn.stored[tenant]; rn.err != "" && !stored && !rn.askedBy[tenant] {
+		out.Error = withheldError
+	}
 	if !rn.startedAt.IsZero() {
 		out.StartedAt = &rn.startedAt
 	}
@@ -85,12 +99,14 @@ func (rn *run) view(tenant string) apiv1.CollectRun {
 // told are the tenants told of the run: whose data it touched, and who
 // asked for it. The runner's mu is held.
 func (rn *run) told() []string {
-	out := make([]string, 0, len(rn.stored)+1)
+	out := make([]string, 0, len(rn.stored)+len(rn.askedBy))
 	for tenant := range rn.stored {
 		out = append(out, tenant)
 	}
-	if _, ok := rn.stored[rn.requester]; rn.requester != "" && !ok {
-		out = append(out, rn.requester)
+	for tenant := range rn.askedBy {
+		if _, ok := rn.stored[tenant]; !ok {
+			out = append(out, tenant)
+		}
 	}
 	return out
 }
@@ -173,14 +189,25 @@ func (h *Host) CollectNow(name, tenant string) (apiv1.CollectRun, error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.current != nil {
-		return r.current.view(tenant), nil
+	if r.stopped {
+		return apiv1.CollectRun{}, ErrStopping
+	}
+	if rn := r.current; rn != nil {
+		// Joined: the tenant is told of it as if it had asked first.
+		if !rn.askedBy[tenant] {
+			rn.askedBy[tenant] = true
+			if _, stored := rn.stored[tenant]; rn.state == apiv1.RunRunning && !stored {
+				r.host.runFeed.publish(tenant, apiv1.StreamEventCollectStarted, rn)
+			}
+		}
+		return rn.view(tenant), nil
 	}
 	if res := r.manualRuns.Reserve(); res.Delay() > 0 {
 		res.Cancel()
 		return apiv1.CollectRun{}, &TooSoonError{RetryAfter: res.Delay()}
 	}
-	r.current = newRun(name, apiv1.TriggerManual, tenant)
+	r.current = newRun(name, apiv1.TriggerManual)
+	r.current.askedBy[tenant] = true
 	select {
 	case r.wake <- struct{}{}:
 	default:
@@ -227,13 +254,19 @@ func newManualLimiter() *rate.Limiter {
 func (r *runner) beginRun() *run {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// A wake left from a request the runner took without waiting (it was
+	// starting the plugin) is spent by this run.
+	select {
+	case <-r.wake:
+	default:
+	}
 	if r.current == nil {
-		r.current = newRun(r.cfg.Name, apiv1.TriggerSchedule, "")
+		r.current = newRun(r.cfg.Name, apiv1.TriggerSchedule)
 	}
 	rn := r.current
 	rn.state, rn.startedAt = apiv1.RunRunning, time.Now()
-	if rn.requester != "" {
-		r.host.runFeed.publish(rn.requester, apiv1.StreamEventCollectStarted, rn)
+	for tenant := range rn.askedBy {
+		r.host.runFeed.publish(tenant, apiv1.StreamEventCollectStarted, rn)
 	}
 	return rn
 }
@@ -248,7 +281,7 @@ func (r *runner) stored(rn *run, items map[string]int) {
 		if c == nil {
 			c = &storedCount{}
 			rn.stored[tenant] = c
-			if tenant != rn.requester {
+			if !rn.askedBy[tenant] {
 				r.host.runFeed.publish(tenant, apiv1.StreamEventCollectStarted, rn)
 			}
 		}
@@ -288,4 +321,23 @@ func (r *runner) endRun(err error) {
 	for _, tenant := range rn.told() {
 		r.host.runFeed.publish(tenant, apiv1.StreamEventCollectFinished, rn)
 	}
+}
+
+// markStopped makes CollectNow refuse: the runner takes no more runs.
+func (r *runner) markStopped() {
+	r.mu.Lock()
+	r.stopped = true
+	r.mu.Unlock()
+}
+
+// inherit takes over the run history and the manual-run limiter of the
+// runner it replaces (a reload that changed the plugin), so a run being
+// followed keeps its URL and a reload resets no limit.
+func (r *runner) inherit(old *runner) {
+	old.mu.Lock()
+	recent, lastRun, limiter := old.recent, old.lastRun, old.manualRuns
+	old.mu.Unlock()
+	r.mu.Lock()
+	r.recent, r.lastRun, r.manualRuns = recent, lastRun, limiter
+	r.mu.Unlock()
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -55,8 +54,10 @@ func writePluginError(w http.ResponseWriter, name string, err error) {
 	case errors.Is(err, collector.ErrUnknownRun):
 		writeError(w, http.StatusNotFound, apiv1.CodeRunNotFound, fmt.Sprintf("no recent run of that id for plugin %q (the last 20 are kept)", name), nil)
 	case errors.As(err, &tooSoon):
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(tooSoon.RetryAfter.Seconds()))))
+		w.Header().Set("Retry-After", strconv.Itoa(tooSoon.Seconds()))
 		writeError(w, http.StatusTooManyRequests, apiv1.CodeRateLimited, tooSoon.Error(), nil)
+	case errors.Is(err, collector.ErrStopping):
+		writeError(w, http.StatusServiceUnavailable, apiv1.CodeNotReady, err.Error(), nil)
 	default:
 		writeError(w, http.StatusInternalServerError, apiv1.CodeInternal, "internal error", nil)
 	}
