@@ -1,8 +1,9 @@
 // Package collector is commandcenter's plugin host: it starts each source
 // plugin as a child process (sdk.Launch, over hashicorp/go-plugin), runs its
-// Collect on an interval, hands every batch to the Ingester (which stores it
-// with its cursor), and restarts a plugin that crashes or hangs with capped
-// exponential backoff while the others run on.
+// Collect on an interval or when asked (collect now, one run at a time),
+// hands every batch to the Ingester (which stores it with its cursor),
+// restarts a plugin that crashes or hangs with capped exponential backoff
+// while the others run on, and follows a reloaded config's plugins.
 package collector
 
 import (
