@@ -170,6 +170,12 @@ func (h *Host) Reload(ctx context.Context, plugins []config.Plugin) (Reloaded, e
 	var done Reloaded
 	next := make([]*runner, 0, len(plugins))
 	var fresh []*runner
+	// abandon stops the plugins this reload started, when it fails.
+	abandon := func() {
+		for _, f := range fresh {
+			f.plugin.Kill()
+		}
+	}
 	named := map[string]bool{}
 	for _, p := range plugins {
 		named[p.Name] = true
@@ -179,9 +185,7 @@ func (h *Host) Reload(ctx context.Context, plugins []config.Plugin) (Reloaded, e
 		}
 		r := h.newRunner(p)
 		if err := r.start(ctx); err != nil {
-			for _, f := range fresh {
-				f.plugin.Kill()
-			}
+			abandon()
 			return Reloaded{}, fmt.Errorf("plugin %s: %w", p.Name, err)
 		}
 		if _, ok := current[p.Name]; ok {
@@ -205,9 +209,7 @@ func (h *Host) Reload(ctx context.Context, plugins []config.Plugin) (Reloaded, e
 	h.mu.Lock()
 	if h.ctx.Err() != nil {
 		h.mu.Unlock()
-		for _, f := range fresh {
-			f.plugin.Kill()
-		}
+		abandon()
 		return Reloaded{}, ErrNotRunning
 	}
 	h.runners = next
@@ -252,8 +254,8 @@ func (h *Host) Plugins(tenant string) []apiv1.PluginStatus {
 	for i, r := range runners {
 		r.mu.Lock()
 		out[i] = r.status
-		if r.lastRun != nil {
-			last := r.lastRun.view(tenant)
+		if n := len(r.recent); n > 0 {
+			last := r.recent[n-1].view(tenant)
 			out[i].LastRun = &last
 		}
 		r.mu.Unlock()
@@ -286,10 +288,8 @@ type runner struct {
 	current *run
 	// stopped is set when the runner has stopped for good.
 	stopped bool
-	// recent are the last keptRuns runs ended, the newest last; lastRun
-	// is the newest.
-	recent  []*run
-	lastRun *run
+	// recent are the last keptRuns runs ended, the newest last.
+	recent []*run
 }
 
 // Errors that decide what happens after a failed Collect.

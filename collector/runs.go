@@ -301,19 +301,15 @@ func (r *runner) endRun(err error) {
 	}
 	r.current = nil
 	rn.finishedAt = time.Now()
+	result := "success"
 	rn.state = apiv1.RunSucceeded
 	if err != nil {
-		rn.state, rn.err = apiv1.RunFailed, err.Error()
-	}
-	result := "success"
-	if err != nil {
-		result = "failure"
+		rn.state, rn.err, result = apiv1.RunFailed, err.Error(), "failure"
 	}
 	// A run cut short by a stop is no failure of the plugin's.
 	if !errors.Is(err, errStopped) {
 		r.host.metrics.CollectRuns.WithLabelValues(r.cfg.Name, rn.trigger, result).Inc()
 	}
-	r.lastRun = rn
 	r.recent = append(r.recent, rn)
 	if len(r.recent) > keptRuns {
 		r.recent = r.recent[1:]
@@ -335,9 +331,9 @@ func (r *runner) markStopped() {
 // followed keeps its URL and a reload resets no limit.
 func (r *runner) inherit(old *runner) {
 	old.mu.Lock()
-	recent, lastRun, limiter := old.recent, old.lastRun, old.manualRuns
+	recent, limiter := old.recent, old.manualRuns
 	old.mu.Unlock()
 	r.mu.Lock()
-	r.recent, r.lastRun, r.manualRuns = recent, lastRun, limiter
+	r.recent, r.manualRuns = recent, limiter
 	r.mu.Unlock()
 }

@@ -99,16 +99,10 @@ func (rl *reloader) apply(ctx context.Context) (apiv1.ReloadResponse, error) {
 			out.RestartNeeded = append(out.RestartNeeded, setting)
 		}
 	}
-	// What needs a restart stays as it runs, so the next reload says so
-	// again until serve restarts.
-	for _, setting := range reloadable {
-		switch setting {
-		case "plugins":
-			rl.running.Plugins = cfg.Plugins
-		case "log_level":
-			rl.running.LogLevel = cfg.LogLevel
-		}
-	}
+	// Only the reloadable settings change in what runs: one that needs a
+	// restart stays as it runs, so the next reload says so again until
+	// serve restarts.
+	rl.running.Plugins, rl.running.LogLevel = cfg.Plugins, cfg.LogLevel
 	return out, nil
 }
 
